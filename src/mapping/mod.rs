@@ -1,0 +1,1 @@
+//! The Defender mapping compiled from `mapping.yaml`.

@@ -1,0 +1,134 @@
+//! Types of the compiled mapping. The values live in generated statics built from
+//! `mapping.yaml`; these definitions are written by hand so that the rest of the crate and
+//! its users see documented types.
+
+use super::generated::{FieldSet, Table, Transform, ValueMap};
+
+/// A Kusto scalar type of a Defender column or of an `AdditionalFields` member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KustoType {
+    String,
+    Long,
+    Int,
+    Real,
+    Bool,
+    Datetime,
+    Dynamic,
+    Guid,
+    Timespan,
+}
+
+impl KustoType {
+    /// Returns the type's name as Kusto spells it (`string`, `long`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            KustoType::String => "string",
+            KustoType::Long => "long",
+            KustoType::Int => "int",
+            KustoType::Real => "real",
+            KustoType::Bool => "bool",
+            KustoType::Datetime => "datetime",
+            KustoType::Dynamic => "dynamic",
+            KustoType::Guid => "guid",
+            KustoType::Timespan => "timespan",
+        }
+    }
+
+    /// Returns `true` for `long`, `int` and `real`.
+    pub const fn is_numeric(self) -> bool {
+        matches!(self, KustoType::Long | KustoType::Int | KustoType::Real)
+    }
+}
+
+/// A column of a Defender table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: KustoType,
+}
+
+/// How faithfully a mapping entry reproduces the Sigma semantics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fidelity {
+    /// The Defender data carries the same facts as the Windows event.
+    Exact,
+    /// The query sees only part of what the rule means; the note tells users which part.
+    Partial { note: &'static str },
+}
+
+/// Where a query reads the facts of a Sigma log source or Windows event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    pub table: Table,
+    /// ActionType values that select the rows; empty means every row of the table.
+    pub action_types: &'static [&'static str],
+    /// Further fixed conditions on the rows (`FileOperation == "File created"` for a created
+    /// named pipe), ANDed with the ActionType filter.
+    pub conditions: &'static [FixedCondition],
+    /// The Sigma field names this source understands.
+    pub field_set: FieldSet,
+    /// Columns searched for Sigma keywords (field-less values); empty when keywords cannot be
+    /// expressed for this source.
+    pub keyword_columns: &'static [Column],
+    pub fidelity: Fidelity,
+    /// `mapping.yaml:line:column` of the entry, for messages and the coverage page.
+    pub defined_at: &'static str,
+}
+
+/// A fixed equality test that a source adds to every query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedCondition {
+    pub target: Target,
+    pub value: &'static str,
+}
+
+/// What a Sigma log source `(product, category, service)` resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogSourceEntry {
+    /// The log source alone decides the table and filters.
+    Source(Source),
+    /// A service log (`security`, `system`, `sysmon`, ...) whose `EventID` values decide the
+    /// source through [`event`](super::event). `fallback` serves rules without an `EventID`.
+    ByEventId { product: &'static str, service: &'static str, fallback: Option<Source> },
+    /// Defender records nothing equivalent; the reason is shown to users.
+    NoSource { reason: &'static str },
+}
+
+/// What a Windows event `(product, service, EventID)` resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventEntry {
+    Source(Source),
+    NoSource { reason: &'static str },
+}
+
+/// Where a Sigma field's values are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A column of the source's table.
+    Column(Column),
+    /// A member of the JSON in the table's `AdditionalFields` column, read as
+    /// `tostring(parse_json(AdditionalFields).Key)` or with a typed cast.
+    Additional { key: &'static str, ty: KustoType },
+    /// Several columns with named roles, for a transform that spreads one Sigma value over
+    /// them (`md5`/`sha1`/`sha256` for hashes, `domain`/`name` for `DOMAIN\user`).
+    Columns(&'static [(&'static str, Column)]),
+    /// The field selects the ActionType (Sysmon's registry `EventType`).
+    ActionType,
+    /// Defender has no column for the field; the reason is shown to users.
+    None { reason: &'static str },
+}
+
+/// The mapping of one Sigma field within a field set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldMapping {
+    /// The Sigma field name as the spec writes it.
+    pub name: &'static str,
+    pub target: Target,
+    /// The value transform applied before comparison, if any.
+    pub transform: Option<Transform>,
+    /// The value map the transform or the comparison uses, if any.
+    pub value_map: Option<ValueMap>,
+    pub fidelity: Fidelity,
+    /// `mapping.yaml:line:column` of the entry.
+    pub defined_at: &'static str,
+}
