@@ -30,3 +30,56 @@ pub fn shared_dir() -> Option<PathBuf> {
     eprintln!("skipping: {message}");
     None
 }
+
+/// Runs Microsoft's KQL parser and binder (`tools/kql-check/kql-check` in the shared
+/// material) over `queries`, given as `(id, query)` pairs, and returns its report of the
+/// failed ones. `None` means the checker could not run (printed, or a panic under `CI=true`).
+pub fn kql_check(shared: &std::path::Path, label: &str, queries: &[(String, String)]) -> Option<Vec<String>> {
+    use std::io::Write as _;
+
+    let tool = shared.join("tools").join("kql-check").join("kql-check");
+    let input = std::env::temp_dir().join(format!("sigma-mde-{label}-{}.jsonl", std::process::id()));
+    {
+        let mut file = std::fs::File::create(&input).expect("temporary query file can be created");
+        for (id, query) in queries {
+            let line = serde_json::json!({ "id": id, "query": query });
+            writeln!(file, "{line}").expect("temporary query file can be written");
+        }
+    }
+    let output = std::process::Command::new(&tool).arg("--jsonl").arg(&input).output();
+    let _ = std::fs::remove_file(&input);
+    let output = match output {
+        Ok(output) => output,
+        Err(error) => {
+            let message = format!("kql-check could not run ({}): {error}", tool.display());
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{message}");
+            }
+            eprintln!("skipping: {message}");
+            return None;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    match output.status.code() {
+        Some(0) => Some(Vec::new()),
+        Some(1) => Some(failure_blocks(&stdout)),
+        _ => panic!("kql-check failed to run: {stderr}\n{stdout}"),
+    }
+}
+
+/// Splits kql-check's report into one block per failed query.
+fn failure_blocks(report: &str) -> Vec<String> {
+    let mut blocks: Vec<String> = Vec::new();
+    for line in report.lines() {
+        if line.contains(": FAIL") {
+            blocks.push(line.to_owned());
+        } else if let Some(last) = blocks.last_mut() {
+            if !line.trim().is_empty() && !line.ends_with("failed") {
+                last.push('\n');
+                last.push_str(line);
+            }
+        }
+    }
+    blocks
+}

@@ -1,0 +1,599 @@
+//! A small KQL expression tree and its rendering to text.
+//!
+//! Rendering owns every decision about syntax: literal escaping, parentheses and the folding
+//! of long OR lists, so the lowering code never builds query text by hand.
+
+use std::fmt::Write as _;
+
+/// A boolean KQL expression inside a `where` clause.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    /// `lhs op rhs`, for example `FolderPath endswith @"\cmd.exe"` or `RemotePort == 445`.
+    Compare { lhs: Operand, op: Op, rhs: Literal },
+    /// `lhs in~ ("a", "b")` or `lhs in ("a", "b")`.
+    In { lhs: Operand, cased: bool, values: Vec<Literal> },
+    /// `lhs op other`: a column compared with another column.
+    CompareColumns { lhs: Operand, op: Op, rhs: Operand },
+    /// A function call that returns a bool, with an operand and literal arguments:
+    /// `isempty(X)`, `ipv4_is_in_range(X, "10.0.0.0/8")`.
+    Call { function: &'static str, operand: Operand, arguments: Vec<Literal> },
+    /// `coalesce(inner, false)`: a null (from a function given a value it cannot read) counts
+    /// as false, so that `not(...)` around it keeps the row.
+    NullAsFalse(Box<Expr>),
+    /// A literal `true` or `false`.
+    Bool(bool),
+}
+
+/// A KQL comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    Equal,
+    EqualCased,
+    NotEqual,
+    Contains,
+    ContainsCased,
+    StartsWith,
+    StartsWithCased,
+    EndsWith,
+    EndsWithCased,
+    MatchesRegex,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+impl Op {
+    /// Returns the operator as KQL writes it.
+    pub const fn text(self) -> &'static str {
+        match self {
+            Op::Equal => "=~",
+            Op::EqualCased => "==",
+            Op::NotEqual => "!=",
+            Op::Contains => "contains",
+            Op::ContainsCased => "contains_cs",
+            Op::StartsWith => "startswith",
+            Op::StartsWithCased => "startswith_cs",
+            Op::EndsWith => "endswith",
+            Op::EndsWithCased => "endswith_cs",
+            Op::MatchesRegex => "matches regex",
+            Op::Less => "<",
+            Op::LessOrEqual => "<=",
+            Op::Greater => ">",
+            Op::GreaterOrEqual => ">=",
+        }
+    }
+}
+
+/// The left side of a comparison: a column or a computed string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Operand {
+    Column(&'static str),
+    /// Raw KQL text of a scalar expression, such as
+    /// `tostring(parse_json(AdditionalFields).PipeName)`. Only the lowering code builds these,
+    /// from column names and keys of the compiled mapping.
+    Computed(String),
+}
+
+impl Operand {
+    fn write(&self, out: &mut String) {
+        match self {
+            Operand::Column(name) => out.push_str(name),
+            Operand::Computed(text) => out.push_str(text),
+        }
+    }
+}
+
+/// A literal on the right side of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    String(String),
+    Long(i64),
+    Real(f64),
+    Bool(bool),
+}
+
+impl Literal {
+    fn write(&self, out: &mut String) {
+        match self {
+            Literal::String(text) => write_string_literal(text, out),
+            Literal::Long(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Literal::Real(x) => {
+                if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+                    let _ = write!(out, "{x:.1}");
+                } else {
+                    let _ = write!(out, "real({x})");
+                }
+            }
+            Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        }
+    }
+}
+
+/// Writes `text` as a KQL string literal.
+///
+/// Text with backslashes becomes a verbatim literal `@"..."`, in which only the quote is
+/// doubled, so Windows paths and regexes read as written. Text with control characters
+/// cannot go into a verbatim literal and becomes `"..."` with C-style escapes; so does all
+/// other text. Non-ASCII characters pass through unchanged.
+pub fn write_string_literal(text: &str, out: &mut String) {
+    let has_control = text.chars().any(char::is_control);
+    if text.contains('\\') && !has_control {
+        out.push_str("@\"");
+        for c in text.chars() {
+            if c == '"' {
+                out.push_str("\"\"");
+            } else {
+                out.push(c);
+            }
+        }
+        out.push('"');
+        return;
+    }
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Returns `text` rendered as a KQL string literal.
+pub fn string_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 3);
+    write_string_literal(text, &mut out);
+    out
+}
+
+/// Escapes `text` so that an RE2 regex matches it literally.
+pub fn escape_regex(text: &str, out: &mut String) {
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+/// Lists of more than this many OR-ed equality tests on one operand fold into one `in~`
+/// test. Two values already read better as `in~`, so the fold starts there.
+const MIN_IN_LIST: usize = 2;
+
+/// An OR of more than this many substring tests (same operand, same operator) becomes one
+/// regex alternation. Microsoft's parser nests each `or` one level deeper, and a few
+/// hundred levels exceed its limit; the alternation keeps long lists flat.
+const MAX_SUBSTRING_OR: usize = 16;
+
+impl Expr {
+    /// Builds the conjunction of `parts`, flattening nested conjunctions and dropping `true`.
+    pub fn and(parts: Vec<Expr>) -> Expr {
+        let mut out = Vec::with_capacity(parts.len());
+        for part in parts {
+            match part {
+                Expr::Bool(true) => {}
+                Expr::Bool(false) => return Expr::Bool(false),
+                Expr::And(inner) => out.extend(inner),
+                other => out.push(other),
+            }
+        }
+        match out.len() {
+            0 => Expr::Bool(true),
+            1 => out.pop().unwrap_or(Expr::Bool(true)),
+            _ => Expr::And(out),
+        }
+    }
+
+    /// Builds the disjunction of `parts`, flattening nested disjunctions and dropping `false`.
+    pub fn or(parts: Vec<Expr>) -> Expr {
+        let mut out = Vec::with_capacity(parts.len());
+        for part in parts {
+            match part {
+                Expr::Bool(false) => {}
+                Expr::Bool(true) => return Expr::Bool(true),
+                Expr::Or(inner) => out.extend(inner),
+                other => out.push(other),
+            }
+        }
+        match out.len() {
+            0 => Expr::Bool(false),
+            1 => out.pop().unwrap_or(Expr::Bool(false)),
+            _ => Expr::Or(out),
+        }
+    }
+
+    /// Builds the negation of `inner`, removing a double negation.
+    pub fn not(inner: Expr) -> Expr {
+        match inner {
+            Expr::Bool(b) => Expr::Bool(!b),
+            Expr::Not(inner) => *inner,
+            other => Expr::Not(Box::new(other)),
+        }
+    }
+
+    /// Renders the expression as KQL text.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(128);
+        self.write(&mut out, false);
+        out
+    }
+
+    /// Writes the expression; `nested` asks for parentheses around an `and` or `or`.
+    fn write(&self, out: &mut String, nested: bool) {
+        match self {
+            Expr::And(parts) => write_junction(parts, " and ", out, nested),
+            Expr::Or(parts) => {
+                let folded = fold_or(parts);
+                if folded.len() == 1 {
+                    folded[0].write(out, nested);
+                } else {
+                    write_junction(&folded, " or ", out, nested);
+                }
+            }
+            Expr::Not(inner) => {
+                out.push_str("not(");
+                inner.write(out, false);
+                out.push(')');
+            }
+            Expr::Compare { lhs, op, rhs } => {
+                lhs.write(out);
+                out.push(' ');
+                out.push_str(op.text());
+                out.push(' ');
+                rhs.write(out);
+            }
+            Expr::CompareColumns { lhs, op, rhs } => {
+                lhs.write(out);
+                out.push(' ');
+                out.push_str(op.text());
+                out.push(' ');
+                rhs.write(out);
+            }
+            Expr::In { lhs, cased, values } => {
+                lhs.write(out);
+                out.push_str(if *cased { " in (" } else { " in~ (" });
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    value.write(out);
+                }
+                out.push(')');
+            }
+            Expr::Call { function, operand, arguments } => {
+                out.push_str(function);
+                out.push('(');
+                operand.write(out);
+                for argument in arguments {
+                    out.push_str(", ");
+                    argument.write(out);
+                }
+                out.push(')');
+            }
+            Expr::NullAsFalse(inner) => {
+                out.push_str("coalesce(");
+                inner.write(out, false);
+                out.push_str(", false)");
+            }
+            Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        }
+    }
+}
+
+fn write_junction(parts: &[Expr], separator: &str, out: &mut String, nested: bool) {
+    if nested {
+        out.push('(');
+    }
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        part.write(out, true);
+    }
+    if nested {
+        out.push(')');
+    }
+}
+
+/// Folds an OR list for rendering: equality tests on one operand become `in~` (or `in`), and
+/// long runs of substring tests on one operand become one regex alternation. The fold keeps
+/// the first position of each group, and it is exact: `a =~ x or a =~ y` is `a in~ (x, y)`,
+/// and `a contains x or a contains y` is `a matches regex "(?i)x|y"` with `x`, `y` escaped.
+fn fold_or(parts: &[Expr]) -> Vec<Expr> {
+    let mut out: Vec<Expr> = Vec::with_capacity(parts.len());
+    let mut used = vec![false; parts.len()];
+    for i in 0..parts.len() {
+        if used[i] {
+            continue;
+        }
+        used[i] = true;
+        let Some((operand, kind)) = fold_key(&parts[i]) else {
+            out.push(parts[i].clone());
+            continue;
+        };
+        let mut group = vec![&parts[i]];
+        for j in i + 1..parts.len() {
+            if !used[j] && fold_key(&parts[j]).is_some_and(|(o, k)| o == operand && k == kind) {
+                used[j] = true;
+                group.push(&parts[j]);
+            }
+        }
+        out.extend(fold_group(operand, kind, &group));
+    }
+    out
+}
+
+/// How an OR-ed test may fold with its neighbours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FoldKind {
+    /// `=~` or `in~` (`cased`: `==` or `in`) of string literals.
+    Equality { cased: bool },
+    /// `==` or `in` of numbers.
+    NumberEquality,
+    /// `contains`, `startswith` or `endswith`, case-insensitive.
+    Substring(Op),
+}
+
+fn fold_key(expr: &Expr) -> Option<(&Operand, FoldKind)> {
+    match expr {
+        Expr::Compare { lhs, op: Op::Equal, rhs: Literal::String(_) } => {
+            Some((lhs, FoldKind::Equality { cased: false }))
+        }
+        Expr::Compare { lhs, op: Op::EqualCased, rhs: Literal::String(_) } => {
+            Some((lhs, FoldKind::Equality { cased: true }))
+        }
+        Expr::Compare { lhs, op: Op::EqualCased, rhs: Literal::Long(_) } => {
+            Some((lhs, FoldKind::NumberEquality))
+        }
+        Expr::In { lhs, cased, values } => {
+            if values.iter().all(|v| matches!(v, Literal::String(_))) {
+                Some((lhs, FoldKind::Equality { cased: *cased }))
+            } else if *cased && values.iter().all(|v| matches!(v, Literal::Long(_))) {
+                Some((lhs, FoldKind::NumberEquality))
+            } else {
+                None
+            }
+        }
+        Expr::Compare {
+            lhs,
+            op: op @ (Op::Contains | Op::StartsWith | Op::EndsWith),
+            rhs: Literal::String(_),
+        } => Some((lhs, FoldKind::Substring(*op))),
+        _ => None,
+    }
+}
+
+fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
+    match kind {
+        FoldKind::Equality { cased } | FoldKind::NumberEquality => {
+            let mut values = Vec::new();
+            for expr in group {
+                match expr {
+                    Expr::Compare { rhs, .. } => push_unique(&mut values, rhs.clone()),
+                    Expr::In { values: inner, .. } => {
+                        for value in inner {
+                            push_unique(&mut values, value.clone());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let cased = match kind {
+                FoldKind::Equality { cased } => cased,
+                _ => true,
+            };
+            if values.len() < MIN_IN_LIST {
+                return group.iter().map(|e| (*e).clone()).collect();
+            }
+            vec![Expr::In { lhs: operand.clone(), cased, values }]
+        }
+        FoldKind::Substring(op) => {
+            if group.len() <= MAX_SUBSTRING_OR {
+                return group.iter().map(|e| (*e).clone()).collect();
+            }
+            let mut pattern = String::from("(?i)");
+            if op == Op::StartsWith {
+                pattern.push('^');
+            }
+            pattern.push('(');
+            for (i, expr) in group.iter().enumerate() {
+                if let Expr::Compare { rhs: Literal::String(text), .. } = expr {
+                    if i > 0 {
+                        pattern.push('|');
+                    }
+                    escape_regex(text, &mut pattern);
+                }
+            }
+            pattern.push(')');
+            if op == Op::EndsWith {
+                pattern.push('$');
+            }
+            vec![Expr::Compare {
+                lhs: operand.clone(),
+                op: Op::MatchesRegex,
+                rhs: Literal::String(pattern),
+            }]
+        }
+    }
+}
+
+fn push_unique(values: &mut Vec<Literal>, value: Literal) {
+    if !values.contains(&value) {
+        values.push(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmp(column: &'static str, op: Op, text: &str) -> Expr {
+        Expr::Compare {
+            lhs: Operand::Column(column),
+            op,
+            rhs: Literal::String(text.to_owned()),
+        }
+    }
+
+    #[test]
+    fn literal_plain_text() {
+        assert_eq!(string_literal("cmd.exe"), r#""cmd.exe""#);
+        assert_eq!(string_literal(""), r#""""#);
+    }
+
+    #[test]
+    fn literal_with_backslash_is_verbatim() {
+        assert_eq!(string_literal(r"C:\Windows\"), r#"@"C:\Windows\""#);
+        assert_eq!(
+            string_literal(r#""C:\Program Files\App\app.exe" /run"#),
+            r#"@"""C:\Program Files\App\app.exe"" /run""#
+        );
+    }
+
+    #[test]
+    fn literal_quote_without_backslash() {
+        assert_eq!(string_literal(r#"say "hi""#), r#""say \"hi\"""#);
+    }
+
+    #[test]
+    fn literal_control_characters_escaped() {
+        assert_eq!(string_literal("a\tb"), r#""a\tb""#);
+        assert_eq!(string_literal("a\u{1}b"), r#""a\u0001b""#);
+        assert_eq!(string_literal("C:\\x\ny"), r#""C:\\x\ny""#);
+    }
+
+    #[test]
+    fn literal_non_ascii_unchanged() {
+        assert_eq!(string_literal("ünïcödé – ‮"), "\"ünïcödé – ‮\"");
+    }
+
+    #[test]
+    fn regex_escape_metacharacters() {
+        let mut out = String::new();
+        escape_regex(r"\wmic.exe (x)+[y]{1}|^$?*", &mut out);
+        assert_eq!(out, r"\\wmic\.exe \(x\)\+\[y\]\{1\}\|\^\$\?\*");
+    }
+
+    #[test]
+    fn or_inside_and_parenthesised() {
+        let expr = Expr::and(vec![
+            Expr::or(vec![
+                cmp("FolderPath", Op::EndsWith, r"\rundll32.exe"),
+                cmp("FolderPath", Op::EndsWith, r"\regsvr32.exe"),
+            ]),
+            cmp("ProcessCommandLine", Op::Contains, "http"),
+        ]);
+        assert_eq!(
+            expr.render(),
+            r#"(FolderPath endswith @"\rundll32.exe" or FolderPath endswith @"\regsvr32.exe") and ProcessCommandLine contains "http""#
+        );
+    }
+
+    #[test]
+    fn not_wraps_whole_operand() {
+        let expr = Expr::and(vec![
+            cmp("FolderPath", Op::EndsWith, r"\powershell.exe"),
+            Expr::not(Expr::and(vec![
+                cmp("ProcessCommandLine", Op::Contains, "update"),
+                cmp("InitiatingProcessFolderPath", Op::EndsWith, r"\svchost.exe"),
+            ])),
+        ]);
+        assert_eq!(
+            expr.render(),
+            r#"FolderPath endswith @"\powershell.exe" and not(ProcessCommandLine contains "update" and InitiatingProcessFolderPath endswith @"\svchost.exe")"#
+        );
+    }
+
+    #[test]
+    fn equality_list_folds_into_in() {
+        let expr = Expr::or(vec![
+            cmp("FileName", Op::Equal, "a.exe"),
+            cmp("FolderPath", Op::EndsWith, r"\x"),
+            cmp("FileName", Op::Equal, "b.exe"),
+            cmp("FileName", Op::Equal, "a.exe"),
+        ]);
+        assert_eq!(expr.render(), r#"FileName in~ ("a.exe", "b.exe") or FolderPath endswith @"\x""#);
+    }
+
+    #[test]
+    fn cased_equality_folds_into_in() {
+        let expr = Expr::or(vec![cmp("FileName", Op::EqualCased, "A"), cmp("FileName", Op::EqualCased, "B")]);
+        assert_eq!(expr.render(), r#"FileName in ("A", "B")"#);
+    }
+
+    #[test]
+    fn mixed_case_equalities_stay_apart() {
+        let expr = Expr::or(vec![cmp("FileName", Op::EqualCased, "A"), cmp("FileName", Op::Equal, "b")]);
+        assert_eq!(expr.render(), r#"FileName == "A" or FileName =~ "b""#);
+    }
+
+    #[test]
+    fn long_contains_list_becomes_regex() {
+        let parts: Vec<Expr> =
+            (0..20).map(|i| cmp("ProcessCommandLine", Op::Contains, &format!("a.{i}"))).collect();
+        let text = Expr::or(parts).render();
+        assert!(text.starts_with(r#"ProcessCommandLine matches regex @"(?i)(a\.0|a\.1|"#), "{text}");
+        assert!(text.ends_with(r#"|a\.19)""#), "{text}");
+    }
+
+    #[test]
+    fn long_endswith_list_anchored() {
+        let parts: Vec<Expr> = (0..17).map(|i| cmp("FolderPath", Op::EndsWith, &format!(r"\{i}.exe"))).collect();
+        let text = Expr::or(parts).render();
+        assert!(text.starts_with(r#"FolderPath matches regex @"(?i)(\\0\.exe|"#), "{text}");
+        assert!(text.ends_with(r#"\\16\.exe)$""#), "{text}");
+    }
+
+    #[test]
+    fn short_contains_list_stays_readable() {
+        let expr = Expr::or(vec![cmp("X", Op::Contains, "a"), cmp("X", Op::Contains, "b")]);
+        assert_eq!(expr.render(), r#"X contains "a" or X contains "b""#);
+    }
+
+    #[test]
+    fn and_list_never_folds() {
+        let expr = Expr::and(vec![
+            cmp("ProcessCommandLine", Op::Contains, " -nop "),
+            cmp("ProcessCommandLine", Op::Contains, " -w hidden "),
+        ]);
+        assert_eq!(
+            expr.render(),
+            r#"ProcessCommandLine contains " -nop " and ProcessCommandLine contains " -w hidden ""#
+        );
+    }
+
+    #[test]
+    fn constants_simplify() {
+        assert_eq!(Expr::and(vec![Expr::Bool(true), cmp("A", Op::Equal, "x")]), cmp("A", Op::Equal, "x"));
+        assert_eq!(Expr::or(vec![Expr::Bool(false), Expr::Bool(false)]), Expr::Bool(false));
+        assert_eq!(Expr::not(Expr::not(cmp("A", Op::Equal, "x"))), cmp("A", Op::Equal, "x"));
+    }
+
+    #[test]
+    fn numbers_render_unquoted() {
+        let expr = Expr::or(vec![
+            Expr::Compare { lhs: Operand::Column("RemotePort"), op: Op::EqualCased, rhs: Literal::Long(445) },
+            Expr::Compare { lhs: Operand::Column("RemotePort"), op: Op::EqualCased, rhs: Literal::Long(139) },
+        ]);
+        assert_eq!(expr.render(), "RemotePort in (445, 139)");
+    }
+}

@@ -1,0 +1,315 @@
+//! The `sigma-mde` command: convert Sigma rules to Defender Advanced Hunting queries.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sigma_mde::{convert_file, ConvertOptions, RuleOutput};
+
+#[derive(Parser)]
+#[command(name = "sigma-mde", version, about = "Convert Sigma rules to Microsoft Defender for Endpoint Advanced Hunting queries (KQL)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert rule files and folders (searched recursively for .yml and .yaml files)
+    Convert(ConvertArgs),
+    /// Print what the compiled mapping supports: log sources, Windows events, and events
+    /// without a Defender data source
+    List(ListArgs),
+}
+
+#[derive(clap::Args)]
+struct ConvertArgs {
+    /// Rule files or folders
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Write the queries to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Output format: `kql` writes a comment line and the query per rule; `jsonl` writes one
+    /// JSON object per rule with its metadata, queries, warnings or error
+    #[arg(long, value_enum, default_value_t = Format::Kql)]
+    format: Format,
+    /// Values for a `|expand` placeholder, as NAME=V1,V2 (repeatable)
+    #[arg(long = "placeholder", value_name = "NAME=V1,V2")]
+    placeholder: Vec<String>,
+    /// A YAML file mapping placeholder names to lists of values
+    #[arg(long = "placeholders", value_name = "FILE")]
+    placeholders_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Kql,
+    Jsonl,
+}
+
+#[derive(clap::Args)]
+struct ListArgs {
+    /// `text` for the terminal, `markdown` for the coverage page
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Markdown,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Convert(args) => run_convert(&args),
+        Command::List(args) => {
+            let text = match args.format {
+                ListFormat::Text => sigma_mde::coverage::render_text(),
+                ListFormat::Markdown => sigma_mde::coverage::render_markdown(),
+            };
+            let mut stdout = io::stdout().lock();
+            if stdout.write_all(text.as_bytes()).is_err() {
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("sigma-mde: {message}");
+    ExitCode::from(2)
+}
+
+fn run_convert(args: &ConvertArgs) -> ExitCode {
+    let placeholders = match read_placeholders(args) {
+        Ok(p) => p,
+        Err(message) => return usage_error(&message),
+    };
+    let options = ConvertOptions { placeholders };
+
+    let mut files = Vec::new();
+    for path in &args.paths {
+        if let Err(message) = collect_rule_files(path, &mut files) {
+            return usage_error(&message);
+        }
+    }
+    if files.is_empty() {
+        return usage_error("no .yml or .yaml files found in the given paths");
+    }
+
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => match fs::File::create(path) {
+            Ok(file) => Box::new(io::BufWriter::new(file)),
+            Err(error) => return usage_error(&format!("cannot create output file {}: {error}", path.display())),
+        },
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    };
+
+    let mut summary = Summary::default();
+    let mut first = true;
+    for file in &files {
+        let display = file.display().to_string();
+        let outputs = match fs::read(file) {
+            Ok(bytes) => convert_file(&bytes, Some(&display), &options),
+            Err(error) => {
+                eprintln!("{display}: cannot read file: {error}");
+                summary.record_read_failure();
+                continue;
+            }
+        };
+        for output in &outputs {
+            summary.record(output);
+            report_diagnostics(output);
+            let written = match args.format {
+                Format::Kql => write_kql(&mut out, output, &mut first),
+                Format::Jsonl => write_jsonl(&mut out, output),
+            };
+            if let Err(error) = written {
+                eprintln!("sigma-mde: cannot write output: {error}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    if let Err(error) = out.flush() {
+        eprintln!("sigma-mde: cannot write output: {error}");
+        return ExitCode::from(1);
+    }
+    summary.print();
+    if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn read_placeholders(args: &ConvertArgs) -> Result<HashMap<String, Vec<String>>, String> {
+    let mut placeholders: HashMap<String, Vec<String>> = HashMap::new();
+    if let Some(path) = &args.placeholders_file {
+        let text = fs::read_to_string(path).map_err(|e| format!("cannot read placeholders file {}: {e}", path.display()))?;
+        let parsed: BTreeMap<String, Vec<String>> = serde_saphyr::from_str(&text)
+            .map_err(|e| format!("invalid placeholders file {}: {e}; expected a map of names to lists of strings", path.display()))?;
+        placeholders.extend(parsed);
+    }
+    for entry in &args.placeholder {
+        let Some((name, values)) = entry.split_once('=') else {
+            return Err(format!("invalid --placeholder '{entry}': expected NAME=V1,V2"));
+        };
+        if name.is_empty() {
+            return Err(format!("invalid --placeholder '{entry}': the name is empty"));
+        }
+        placeholders.insert(name.to_owned(), values.split(',').map(str::to_owned).collect());
+    }
+    Ok(placeholders)
+}
+
+fn collect_rule_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
+    let metadata = fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if metadata.is_file() {
+        files.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = fs::read_dir(path)
+        .map_err(|e| format!("cannot list folder {}: {e}", path.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect_rule_files(&entry, files)?;
+        } else if entry.extension().is_some_and(|ext| ext == "yml" || ext == "yaml") {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}
+
+fn report_diagnostics(output: &RuleOutput) {
+    match &output.result {
+        Ok(conversion) => {
+            for warning in &conversion.warnings {
+                let path = output.path.as_deref().unwrap_or("<input>");
+                match warning.position {
+                    Some(position) => eprintln!("{path}:{position}: warning: {}", warning_text(warning)),
+                    None => eprintln!("{path}: warning: {}", warning_text(warning)),
+                }
+            }
+        }
+        Err(error) => eprintln!("{error}"),
+    }
+}
+
+fn warning_text(warning: &sigma_mde::Warning) -> String {
+    match &warning.item {
+        Some(item) => format!("in detection item '{item}': {}", warning.message),
+        None => warning.message.clone(),
+    }
+}
+
+fn write_kql(out: &mut dyn Write, output: &RuleOutput, first: &mut bool) -> io::Result<()> {
+    let Ok(conversion) = &output.result else {
+        return Ok(());
+    };
+    for query in &conversion.queries {
+        if !*first {
+            writeln!(out)?;
+        }
+        *first = false;
+        let title = output.title.as_deref().unwrap_or("(untitled)");
+        match &output.id {
+            Some(id) => writeln!(out, "// {} ({id})", one_line(title))?,
+            None => writeln!(out, "// {}", one_line(title))?,
+        }
+        if let Some(author) = &output.author {
+            writeln!(out, "// author: {}", one_line(author))?;
+        }
+        writeln!(out, "{query}")?;
+    }
+    Ok(())
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn write_jsonl(out: &mut dyn Write, output: &RuleOutput) -> io::Result<()> {
+    let mut object = serde_json::Map::new();
+    object.insert("path".into(), output.path.clone().into());
+    object.insert("id".into(), output.id.clone().into());
+    object.insert("title".into(), output.title.clone().into());
+    object.insert("level".into(), output.level.clone().into());
+    object.insert("tags".into(), output.tags.clone().into());
+    match &output.result {
+        Ok(conversion) => {
+            object.insert("queries".into(), conversion.queries.clone().into());
+            let tables: Vec<&str> = conversion.tables.iter().map(|t| t.name()).collect();
+            object.insert("tables".into(), tables.into());
+            let warnings: Vec<String> = conversion.warnings.iter().map(|w| w.to_string()).collect();
+            object.insert("warnings".into(), warnings.into());
+        }
+        Err(error) => {
+            object.insert("warnings".into(), Vec::<String>::new().into());
+            let mut detail = serde_json::Map::new();
+            detail.insert("kind".into(), error.kind.name().into());
+            detail.insert("message".into(), error.to_string().into());
+            object.insert("error".into(), detail.into());
+        }
+    }
+    serde_json::to_writer(&mut *out, &serde_json::Value::Object(object))?;
+    writeln!(out)
+}
+
+#[derive(Default)]
+struct Summary {
+    converted: usize,
+    with_warnings: usize,
+    failed: usize,
+    by_reason: BTreeMap<&'static str, usize>,
+}
+
+impl Summary {
+    fn record(&mut self, output: &RuleOutput) {
+        match &output.result {
+            Ok(conversion) => {
+                self.converted += 1;
+                if !conversion.warnings.is_empty() {
+                    self.with_warnings += 1;
+                }
+            }
+            Err(error) => {
+                self.failed += 1;
+                *self.by_reason.entry(error.kind.name()).or_default() += 1;
+            }
+        }
+    }
+
+    fn record_read_failure(&mut self) {
+        self.failed += 1;
+        *self.by_reason.entry("unreadable-file").or_default() += 1;
+    }
+
+    fn print(&self) {
+        let mut line = format!(
+            "sigma-mde: {} converted ({} with warnings), {} failed",
+            self.converted, self.with_warnings, self.failed
+        );
+        if !self.by_reason.is_empty() {
+            let reasons: Vec<String> = self.by_reason.iter().map(|(reason, count)| format!("{reason} {count}")).collect();
+            line.push_str(": ");
+            line.push_str(&reasons.join(", "));
+        }
+        eprintln!("{line}");
+    }
+}
