@@ -169,18 +169,20 @@ impl Parser<'_, '_> {
         Ok(and(terms))
     }
 
-    fn enter(&mut self) -> Result<(), ConditionError> {
+    /// Enters one nesting level opened by the token at `column`.
+    fn enter(&mut self, column: usize) -> Result<(), ConditionError> {
         self.depth += 1;
         if self.depth > MAX_CONDITION_DEPTH {
-            return Err(ConditionError::TooDeep { limit: MAX_CONDITION_DEPTH, column: self.column() });
+            return Err(ConditionError::TooDeep { limit: MAX_CONDITION_DEPTH, column });
         }
         Ok(())
     }
 
     fn not_expr(&mut self) -> Result<Expr, ConditionError> {
         if self.peek() == Some(&Token::Not) {
+            let column = self.column();
             self.next += 1;
-            self.enter()?;
+            self.enter(column)?;
             let inner = self.not_expr()?;
             self.depth -= 1;
             return Ok(Expr::Not(Box::new(inner)));
@@ -195,7 +197,7 @@ impl Parser<'_, '_> {
         self.next += 1;
         match token {
             Token::Open => {
-                self.enter()?;
+                self.enter(column)?;
                 let inner = self.or_expr()?;
                 self.depth -= 1;
                 match self.tokens.get(self.next) {

@@ -643,3 +643,305 @@ fn combine(terms: Vec<Expr>, conjunction: bool) -> Expr {
         Expr::Or(flat)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Network, PatternPart};
+    use crate::sigma::{parse_file, Document, ErrorKind, ParseOptions};
+
+    fn rule_with(detection: &str, options: &ParseOptions) -> Result<Expr, crate::sigma::Error> {
+        let text = format!("title: t\nlogsource:\n  product: windows\ndetection:\n{detection}");
+        let mut parsed = parse_file(&text, None, options);
+        match parsed.documents.remove(0)? {
+            Document::Rule(mut rule) => Ok(rule.conditions.remove(0)),
+            other => panic!("not a rule: {other:?}"),
+        }
+    }
+
+    fn expr(detection: &str) -> Expr {
+        rule_with(detection, &ParseOptions::default()).unwrap()
+    }
+
+    fn error(detection: &str) -> ValueError {
+        match rule_with(detection, &ParseOptions::default()).unwrap_err().kind {
+            ErrorKind::Value(e) => e,
+            other => panic!("not a value error: {other:?}"),
+        }
+    }
+
+    fn pred(e: &Expr) -> &Predicate {
+        match e {
+            Expr::Pred(p) => p,
+            other => panic!("not a predicate: {other:?}"),
+        }
+    }
+
+    fn pattern(e: &Expr) -> &Pattern {
+        match &pred(e).test {
+            Test::Pattern { value, .. } => value,
+            other => panic!("not a pattern: {other:?}"),
+        }
+    }
+
+    fn parts(items: &[PatternPart]) -> Pattern {
+        Pattern { parts: items.to_vec() }
+    }
+
+    fn lit(s: &str) -> PatternPart {
+        PatternPart::Literal(s.to_owned())
+    }
+
+    fn alternatives(e: &Expr) -> &[Expr] {
+        match e {
+            Expr::Or(terms) => terms,
+            other => panic!("not an OR: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn contains_keeps_trailing_backslash() {
+        let e = expr("  sel:\n    TargetFilename|contains: '\\AppData\\Local\\Temp\\'\n  condition: sel\n");
+        assert_eq!(
+            pattern(&e),
+            &parts(&[PatternPart::AnyRun, lit("\\AppData\\Local\\Temp\\"), PatternPart::AnyRun])
+        );
+        let p = pred(&e);
+        assert_eq!(p.field.as_deref(), Some("TargetFilename"));
+        assert_eq!(p.item, "sel");
+        assert_eq!(p.modifiers, vec!["contains".to_owned()]);
+        assert_eq!(p.position, Position { line: 6, column: 5 });
+    }
+
+    #[test]
+    fn escaped_star_at_end_is_literal() {
+        let e = expr("  sel:\n    TargetFilename: '*\\Startup\\*'\n  condition: sel\n");
+        assert_eq!(pattern(&e), &parts(&[PatternPart::AnyRun, lit("\\Startup*")]));
+        let e = expr("  sel:\n    Path: '\\\\\\\\127.0.0'\n  condition: sel\n");
+        assert_eq!(pattern(&e), &parts(&[lit("\\\\127.0.0")]));
+    }
+
+    #[test]
+    fn startswith_endswith_and_wildcards() {
+        let e = expr("  sel:\n    A|startswith: 'x?y'\n  condition: sel\n");
+        assert_eq!(pattern(&e), &parts(&[lit("x"), PatternPart::AnyOne, lit("y"), PatternPart::AnyRun]));
+        let e = expr("  sel:\n    A|endswith: '\\cmd.exe'\n  condition: sel\n");
+        assert_eq!(pattern(&e), &parts(&[PatternPart::AnyRun, lit("\\cmd.exe")]));
+    }
+
+    #[test]
+    fn map_is_and_list_is_or_all_is_and() {
+        let e = expr("  sel:\n    A: x\n    B:\n      - y\n      - z\n  condition: sel\n");
+        let Expr::And(terms) = &e else { panic!("not an AND: {e:?}") };
+        assert_eq!(terms.len(), 2);
+        assert_eq!(alternatives(&terms[1]).len(), 2);
+        let e = expr("  sel:\n    A|contains|all:\n      - ' -nop '\n      - ' -w hidden '\n  condition: sel\n");
+        let Expr::And(terms) = &e else { panic!("not an AND: {e:?}") };
+        assert_eq!(pattern(&terms[0]), &parts(&[PatternPart::AnyRun, lit(" -nop "), PatternPart::AnyRun]));
+        assert_eq!(pattern(&terms[1]), &parts(&[PatternPart::AnyRun, lit(" -w hidden "), PatternPart::AnyRun]));
+    }
+
+    #[test]
+    fn list_of_maps_is_or_of_maps() {
+        let e = expr("  sel:\n    - A: x\n      B: y\n    - C: z\n  condition: all of sel\n");
+        let terms = alternatives(&e);
+        assert!(matches!(&terms[0], Expr::And(t) if t.len() == 2));
+        assert_eq!(pred(&terms[1]).field.as_deref(), Some("C"));
+    }
+
+    #[test]
+    fn keywords_list_and_modifier_key() {
+        let e = expr("  keywords:\n    - 'event::clear'\n    - 'event::drop'\n  condition: keywords\n");
+        let terms = alternatives(&e);
+        assert_eq!(pred(&terms[0]).field, None);
+        assert_eq!(pred(&terms[1]).position, Position { line: 7, column: 7 });
+        let e = expr("  keywords:\n    '|all':\n      - 'Oab'\n      - ' -ExternalUrl '\n  condition: keywords\n");
+        let Expr::And(terms) = &e else { panic!("not an AND: {e:?}") };
+        assert_eq!(pred(&terms[1]).field, None);
+        assert_eq!(pattern(&terms[1]), &parts(&[lit(" -ExternalUrl ")]));
+    }
+
+    #[test]
+    fn scalar_kinds() {
+        let e = expr("  sel:\n    A: 4624\n    B: '4624'\n    C: true\n    D: null\n    E: ''\n    F: 0x10\n    G: 1.5\n  condition: sel\n");
+        let Expr::And(terms) = &e else { panic!("not an AND: {e:?}") };
+        assert_eq!(pred(&terms[0]).test, Test::Number { value: Number::Int(4624), text: "4624".into() });
+        assert_eq!(pred(&terms[1]).test, Test::Pattern { value: Pattern::literal("4624"), cased: false });
+        assert_eq!(pred(&terms[2]).test, Test::Bool(true));
+        assert_eq!(pred(&terms[3]).test, Test::Null);
+        assert_eq!(pred(&terms[4]).test, Test::Pattern { value: Pattern::default(), cased: false });
+        assert_eq!(pred(&terms[5]).test, Test::Number { value: Number::Int(16), text: "0x10".into() });
+        assert_eq!(pred(&terms[6]).test, Test::Number { value: Number::Float(1.5), text: "1.5".into() });
+    }
+
+    #[test]
+    fn number_under_string_modifier_is_text() {
+        let e = expr("  sel:\n    EventID|startswith: 46\n  condition: sel\n");
+        assert_eq!(pattern(&e), &parts(&[lit("46"), PatternPart::AnyRun]));
+    }
+
+    #[test]
+    fn percent_is_literal_without_expand() {
+        let e = expr("  sel:\n    A: '%Servers%'\n  condition: sel\n");
+        assert_eq!(pattern(&e), &parts(&[lit("%Servers%")]));
+    }
+
+    #[test]
+    fn expand_resolves_placeholders() {
+        let mut options = ParseOptions::default();
+        options.placeholders.insert("Servers".into(), vec!["srv*".into(), "dc01".into()]);
+        let e = rule_with("  sel:\n    Host|expand: '%Servers%'\n  condition: sel\n", &options).unwrap();
+        let terms = alternatives(&e);
+        assert_eq!(pattern(&terms[0]), &parts(&[lit("srv"), PatternPart::AnyRun]));
+        assert_eq!(pattern(&terms[1]), &parts(&[lit("dc01")]));
+        let err = rule_with("  sel:\n    Host|expand: '%Admins%-%Servers%'\n  condition: sel\n", &ParseOptions::default())
+            .unwrap_err();
+        assert_eq!(
+            err.kind,
+            ErrorKind::Value(ValueError::UnresolvedPlaceholders {
+                field: "Host".into(),
+                names: vec!["Admins".into(), "Servers".into()]
+            })
+        );
+        assert_eq!(err.item.as_deref(), Some("sel"));
+    }
+
+    #[test]
+    fn windash_makes_alternatives() {
+        let e = expr("  sel:\n    CommandLine|windash|contains: ' -enc '\n  condition: sel\n");
+        let terms = alternatives(&e);
+        let texts: Vec<String> = terms.iter().map(|t| pattern(t).to_string()).collect();
+        assert_eq!(texts, vec!["* -enc *", "* /enc *", "* \u{2013}enc *", "* \u{2014}enc *", "* \u{2015}enc *"]);
+    }
+
+    #[test]
+    fn base64offset_vectors() {
+        let e = expr("  sel:\n    A|base64offset|contains: 'foobar'\n  condition: sel\n");
+        let texts: Vec<String> = alternatives(&e).iter().map(|t| pattern(t).to_string()).collect();
+        assert_eq!(texts, vec!["*Zm9vYmFy*", "*Zvb2Jhc*", "*mb29iYX*"]);
+    }
+
+    #[test]
+    fn utf16_then_base64() {
+        let cases = [("wide", "YwBtAGQA"), ("utf16le", "YwBtAGQA"), ("utf16be", "AGMAbQBk"), ("utf16", "//5jAG0AZAA=")];
+        for (modifier, expected) in cases {
+            let e = expr(&format!("  sel:\n    A|{modifier}|base64: 'cmd'\n  condition: sel\n"));
+            assert_eq!(pattern(&e), &parts(&[lit(expected)]), "modifier {modifier}");
+        }
+        assert_eq!(
+            error("  sel:\n    A|utf16: 'cmd'\n  condition: sel\n"),
+            ValueError::NotText { field: "A".into(), modifier: "utf16".into() }
+        );
+    }
+
+    #[test]
+    fn base64_over_wildcard_is_an_error() {
+        assert_eq!(
+            error("  sel:\n    A|contains|base64: 'cmd'\n  condition: sel\n"),
+            ValueError::WildcardInEncodedValue { field: "A".into(), modifier: "base64".into() }
+        );
+    }
+
+    #[test]
+    fn neq_negates_all_values() {
+        let e = expr("  sel:\n    A|neq:\n      - x\n      - y\n  condition: sel\n");
+        let Expr::Not(inner) = &e else { panic!("not a NOT: {e:?}") };
+        assert_eq!(alternatives(inner).len(), 2);
+    }
+
+    #[test]
+    fn cased_regex_cidr_fieldref_exists() {
+        let e = expr("  sel:\n    A|cased: Foo\n  condition: sel\n");
+        assert_eq!(pred(&e).test, Test::Pattern { value: Pattern::literal("Foo"), cased: true });
+        let e = expr("  sel:\n    A|re|i|s: '^a.b$'\n  condition: sel\n");
+        assert_eq!(
+            pred(&e).test,
+            Test::Regex {
+                pattern: "^a.b$".into(),
+                flags: RegexFlags { ignore_case: true, multi_line: false, dot_matches_new_line: true }
+            }
+        );
+        let e = expr("  sel:\n    A|cidr:\n      - 10.1.0.0/16\n      - '2001:db8::/32'\n  condition: sel\n");
+        let terms = alternatives(&e);
+        assert_eq!(
+            pred(&terms[0]).test,
+            Test::Cidr(Network::V4 { address: std::net::Ipv4Addr::new(10, 1, 0, 0), prefix: 16 })
+        );
+        assert!(matches!(pred(&terms[1]).test, Test::Cidr(Network::V6 { prefix: 32, .. })));
+        let e = expr("  sel:\n    A|fieldref|endswith: B\n  condition: sel\n");
+        assert_eq!(
+            pred(&e).test,
+            Test::FieldRef { other: "B".into(), kind: FieldRefKind::EndsWith, cased: false }
+        );
+        let e = expr("  sel:\n    A|exists: false\n  condition: sel\n");
+        assert_eq!(pred(&e).test, Test::Exists(false));
+    }
+
+    #[test]
+    fn comparisons_and_time_parts() {
+        let e = expr("  sel:\n    A|gte: 10\n  condition: sel\n");
+        assert_eq!(pred(&e).test, Test::Compare { op: CompareOp::Gte, value: Number::Int(10) });
+        let e = expr("  sel:\n    A|hour: 23\n  condition: sel\n");
+        assert_eq!(pred(&e).test, Test::TimePart { part: TimePart::Hour, value: 23 });
+        assert!(matches!(
+            error("  sel:\n    A|hour: 24\n  condition: sel\n"),
+            ValueError::OutOfRange { .. }
+        ));
+        assert_eq!(
+            error("  sel:\n    A|lt: abc\n  condition: sel\n"),
+            ValueError::WrongValueType {
+                field: "A".into(),
+                modifier: "lt".into(),
+                expected: "a number",
+                found: "'abc'".into()
+            }
+        );
+    }
+
+    #[test]
+    fn modifier_errors_name_field_and_modifier() {
+        assert_eq!(
+            error("  sel:\n    Image|contain: x\n  condition: sel\n"),
+            ValueError::UnknownModifier { field: "Image".into(), modifier: "contain".into() }
+        );
+        assert_eq!(
+            error("  sel:\n    A|contains|endswith: x\n  condition: sel\n"),
+            ValueError::IncompatibleModifiers { field: "A".into(), first: "contains".into(), second: "endswith".into() }
+        );
+        assert_eq!(
+            error("  sel:\n    A|i: x\n  condition: sel\n"),
+            ValueError::MissingModifier { field: "A".into(), modifier: "i".into(), requires: "re" }
+        );
+        assert!(matches!(
+            error("  sel:\n    A|cidr: 10.0.0.0/33\n  condition: sel\n"),
+            ValueError::InvalidCidr { .. }
+        ));
+        assert!(matches!(
+            error("  sel:\n    A|re: 'a(?!b)'\n  condition: sel\n"),
+            ValueError::UnsupportedRegex { .. }
+        ));
+        assert!(matches!(
+            error("  sel:\n    A|re: '(a)\\1'\n  condition: sel\n"),
+            ValueError::UnsupportedRegex { .. }
+        ));
+        assert!(matches!(error("  sel:\n    A|re: 'a('\n  condition: sel\n"), ValueError::InvalidRegex { .. }));
+        assert!(matches!(
+            error("  sel:\n    A|exists: maybe\n  condition: sel\n"),
+            ValueError::WrongValueType { .. }
+        ));
+        assert_eq!(
+            error("  sel:\n    A|re|contains: x\n  condition: sel\n"),
+            ValueError::IncompatibleModifiers { field: "A".into(), first: "re".into(), second: "contains".into() }
+        );
+        assert_eq!(error("  sel:\n    A: []\n  condition: sel\n"), ValueError::EmptyList { field: "A".into() });
+        assert_eq!(error("  sel:\n    A:\n      b: c\n  condition: sel\n"), ValueError::MapValue { field: "A".into() });
+    }
+
+    #[test]
+    fn error_position_and_display() {
+        let err = rule_with("  sel:\n    Image|contain: x\n  condition: sel\n", &ParseOptions::default()).unwrap_err();
+        assert_eq!(err.position, Position { line: 6, column: 5 });
+        assert_eq!(err.item.as_deref(), Some("sel"));
+        assert!(err.to_string().starts_with("6:5: unknown modifier 'contain' on field 'Image' (detection item 'sel')"));
+    }
+}
