@@ -1,6 +1,18 @@
 //! Translate Sigma detection rules into Microsoft Defender for Endpoint Advanced Hunting
 //! queries (KQL).
+//!
+//! [`convert_file`] reads one rule file and returns one [`RuleOutput`] per rule: its
+//! queries and warnings, or an error that says why Defender cannot express it. The layers
+//! underneath are public for tools that need them: [`sigma`] parses rules into the
+//! [`ir`] expression, [`mapping`] is the Defender mapping compiled from `mapping.yaml`,
+//! and [`kql`] lowers and renders queries.
 
+pub mod convert;
+pub mod coverage;
 pub mod ir;
+pub mod kql;
 pub mod mapping;
 pub mod sigma;
+
+pub use convert::{convert_batch, convert_file, convert_rule, ConvertOptions, RuleOutput};
+pub use kql::{Conversion, ConvertError, ConvertErrorKind, Warning};
