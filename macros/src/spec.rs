@@ -501,6 +501,9 @@ fn yaml_problem(file: &str, error: &serde_saphyr::Error) -> Problem {
             message = stripped.to_owned();
         }
     }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        message = format!("unknown key {rest}");
+    }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest);
         message = format!("duplicate key {key}; remove or rename the repeated key");
