@@ -1,8 +1,10 @@
 //! Builds a copy of the package with an edited `mapping.yaml`, to show that the build
 //! stops on a bad spec and picks up a changed one.
 //!
-//! The copies live under Cargo's per-target temporary folder and share one target folder
-//! across runs, so only the first run compiles the dependencies. Builds run `--offline`,
+//! The copies live under Cargo's per-target temporary folder, each with its own target
+//! folder kept across runs, so only the first run compiles the dependencies. Copies must not
+//! share a target folder: Cargo gives a workspace member the same output folders wherever
+//! it lives, so one copy's fresh build would hide the other's changes. Builds run `--offline`,
 //! with the dependencies already fetched for this package and its `Cargo.lock`.
 
 use std::path::{Path, PathBuf};
@@ -65,7 +67,7 @@ fn cargo(root: &Path, args: &[&str]) -> Output {
         .args(args)
         .args(["--offline", "--no-default-features", "--quiet"])
         .current_dir(root)
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("mapping-copies-target"))
+        .env("CARGO_TARGET_DIR", root.with_extension("target"))
         .env_remove("RUSTFLAGS")
         .output()
         .unwrap()
