@@ -1,9 +1,9 @@
 //! Compiles `mapping.yaml` into the lookup tables of `src/mapping/generated.rs`.
 //!
 //! The spec is parsed and checked by `macros/src/spec.rs`, the same validator the
-//! `mapping_enums!` macro uses. On problems every one of them is printed as a
-//! `cargo::error=` line and nothing is written; otherwise `OUT_DIR/mapping_data.rs` gets
-//! the phf maps and statics that the macro's enums point at.
+//! `mapping_enums!` macro uses. Each problem is printed as a `cargo::error=` line, and then
+//! nothing is written. A valid spec becomes `OUT_DIR/mapping_data.rs`, which contains the
+//! phf maps and statics that the macro's enums point at.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[path = "macros/src/spec.rs"]
 mod spec;
 
-use spec::{ConditionTarget, FidelityDef, LogSourceKind, EventKind, SourceDef, Spec, TargetDef};
+use spec::{ConditionTarget, EventKind, FidelityDef, LogSourceKind, SourceDef, Spec, TargetDef};
 
 const SPEC_FILE: &str = "mapping.yaml";
 const OUTPUT_FILE: &str = "mapping_data.rs";
@@ -20,13 +20,18 @@ fn main() {
     println!("cargo::rerun-if-changed={SPEC_FILE}");
     println!("cargo::rerun-if-changed=macros/src/spec.rs");
 
-    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let spec_path = manifest_dir.join(SPEC_FILE);
     let text = match std::fs::read_to_string(&spec_path) {
         Ok(text) => text,
         Err(error) => {
-            println!("cargo::error=failed to read {}: {error}", spec_path.display());
+            println!(
+                "cargo::error=failed to read {}: {error}",
+                spec_path.display()
+            );
             return;
         }
     };
@@ -34,7 +39,7 @@ fn main() {
         Ok(spec) => spec,
         Err(problems) => {
             for problem in problems {
-                // A message is one line; a YAML error could in theory carry a newline.
+                // Cargo reads one message per line, so a newline inside a YAML error is replaced.
                 println!("cargo::error={}", problem.to_string().replace('\n', " "));
             }
             return;
@@ -43,7 +48,10 @@ fn main() {
     let code = generate(&spec);
     let out_path = out_dir.join(OUTPUT_FILE);
     if let Err(error) = std::fs::write(&out_path, code) {
-        println!("cargo::error=failed to write {}: {error}", out_path.display());
+        println!(
+            "cargo::error=failed to write {}: {error}",
+            out_path.display()
+        );
     }
 }
 
@@ -83,7 +91,11 @@ fn kusto_type(name: &str) -> &'static str {
 
 fn column(spec: &Spec, table: usize, index: usize) -> String {
     let column = &spec.tables[table].columns[index];
-    format!("Column {{ name: {}, ty: {} }}", lit(&column.name), kusto_type(&column.ty))
+    format!(
+        "Column {{ name: {}, ty: {} }}",
+        lit(&column.name),
+        kusto_type(&column.ty)
+    )
 }
 
 fn fidelity(fidelity: &FidelityDef) -> String {
@@ -113,17 +125,31 @@ fn index_map<'a>(keys: impl Iterator<Item = &'a str>) -> String {
 fn write_tables(out: &mut String, spec: &Spec) {
     for (t, table) in spec.tables.iter().enumerate() {
         let suffix = spec::static_suffix(&table.name);
-        let columns: Vec<String> = (0..table.columns.len()).map(|c| column(spec, t, c)).collect();
-        let _ = writeln!(out, "static COLUMNS_{suffix}: [Column; {}] = [{}];", columns.len(), columns.join(", "));
+        let columns: Vec<String> = (0..table.columns.len())
+            .map(|c| column(spec, t, c))
+            .collect();
+        let _ = writeln!(
+            out,
+            "static COLUMNS_{suffix}: [Column; {}] = [{}];",
+            columns.len(),
+            columns.join(", ")
+        );
         let index = index_map(table.columns.iter().map(|c| c.name.as_str()));
-        let _ = writeln!(out, "static COLUMN_INDEX_{suffix}: ::phf::Map<&'static str, usize> = {index};\n");
+        let _ = writeln!(
+            out,
+            "static COLUMN_INDEX_{suffix}: ::phf::Map<&'static str, usize> = {index};\n"
+        );
     }
 }
 
 fn write_value_maps(out: &mut String, spec: &Spec) {
     for map in &spec.value_maps {
         let suffix = spec::static_suffix(&map.name);
-        let entries: Vec<String> = map.entries.iter().map(|(k, v)| format!("({}, {})", lit(k), lit(v))).collect();
+        let entries: Vec<String> = map
+            .entries
+            .iter()
+            .map(|(k, v)| format!("({}, {})", lit(k), lit(v)))
+            .collect();
         let _ = writeln!(
             out,
             "static VALUE_MAP_{suffix}: [(&str, &str); {}] = [{}];",
@@ -131,7 +157,10 @@ fn write_value_maps(out: &mut String, spec: &Spec) {
             entries.join(", ")
         );
         let index = index_map(map.entries.iter().map(|(k, _)| k.as_str()));
-        let _ = writeln!(out, "static VALUE_MAP_INDEX_{suffix}: ::phf::Map<&'static str, usize> = {index};\n");
+        let _ = writeln!(
+            out,
+            "static VALUE_MAP_INDEX_{suffix}: ::phf::Map<&'static str, usize> = {index};\n"
+        );
     }
 }
 
@@ -139,12 +168,18 @@ fn target(spec: &Spec, table: usize, target: &TargetDef) -> String {
     match target {
         TargetDef::Column(index) => format!("Target::Column({})", column(spec, table, *index)),
         TargetDef::Columns(roles) => {
-            let roles: Vec<String> =
-                roles.iter().map(|(role, index)| format!("({}, {})", lit(role), column(spec, table, *index))).collect();
+            let roles: Vec<String> = roles
+                .iter()
+                .map(|(role, index)| format!("({}, {})", lit(role), column(spec, table, *index)))
+                .collect();
             format!("Target::Columns(&[{}])", roles.join(", "))
         }
         TargetDef::Additional { key, ty } => {
-            format!("Target::Additional {{ key: {}, ty: {} }}", lit(key), kusto_type(ty))
+            format!(
+                "Target::Additional {{ key: {}, ty: {} }}",
+                lit(key),
+                kusto_type(ty)
+            )
         }
         TargetDef::ActionType => "Target::ActionType".to_owned(),
         TargetDef::None { reason } => format!("Target::None {{ reason: {} }}", lit(reason)),
@@ -157,11 +192,17 @@ fn write_field_sets(out: &mut String, spec: &Spec) {
         let mut fields = Vec::new();
         for field in &set.fields {
             let transform = match field.transform {
-                Some(t) => format!("Some(Transform::{})", spec::variant_name(&spec.transforms[t].name)),
+                Some(t) => format!(
+                    "Some(Transform::{})",
+                    spec::variant_name(&spec.transforms[t].name)
+                ),
                 None => "None".to_owned(),
             };
             let value_map = match field.value_map {
-                Some(m) => format!("Some(ValueMap::{})", spec::variant_name(&spec.value_maps[m].name)),
+                Some(m) => format!(
+                    "Some(ValueMap::{})",
+                    spec::variant_name(&spec.value_maps[m].name)
+                ),
                 None => "None".to_owned(),
             };
             fields.push(format!(
@@ -172,9 +213,17 @@ fn write_field_sets(out: &mut String, spec: &Spec) {
                 position(field.defined_at),
             ));
         }
-        let _ = writeln!(out, "static FIELDS_{suffix}: [FieldMapping; {}] = [\n    {}\n];", fields.len(), fields.join(",\n    "));
+        let _ = writeln!(
+            out,
+            "static FIELDS_{suffix}: [FieldMapping; {}] = [\n    {}\n];",
+            fields.len(),
+            fields.join(",\n    ")
+        );
         let index = index_map(set.fields.iter().map(|f| f.name.as_str()));
-        let _ = writeln!(out, "static FIELD_INDEX_{suffix}: ::phf::Map<&'static str, usize> = {index};\n");
+        let _ = writeln!(
+            out,
+            "static FIELD_INDEX_{suffix}: ::phf::Map<&'static str, usize> = {index};\n"
+        );
     }
 }
 
@@ -185,15 +234,28 @@ fn source(spec: &Spec, source: &SourceDef, at: spec::Position) -> String {
         .iter()
         .map(|c| {
             let target = match &c.target {
-                ConditionTarget::Column(index) => format!("Target::Column({})", column(spec, source.table, *index)),
+                ConditionTarget::Column(index) => {
+                    format!("Target::Column({})", column(spec, source.table, *index))
+                }
                 ConditionTarget::Additional { key, ty } => {
-                    format!("Target::Additional {{ key: {}, ty: {} }}", lit(key), kusto_type(ty))
+                    format!(
+                        "Target::Additional {{ key: {}, ty: {} }}",
+                        lit(key),
+                        kusto_type(ty)
+                    )
                 }
             };
-            format!("FixedCondition {{ target: {target}, value: {} }}", lit(&c.value))
+            format!(
+                "FixedCondition {{ target: {target}, value: {} }}",
+                lit(&c.value)
+            )
         })
         .collect();
-    let keywords: Vec<String> = source.keyword_columns.iter().map(|&c| column(spec, source.table, c)).collect();
+    let keywords: Vec<String> = source
+        .keyword_columns
+        .iter()
+        .map(|&c| column(spec, source.table, c))
+        .collect();
     format!(
         "Source {{ table: Table::{table}, action_types: {}, conditions: &[{}], field_set: FieldSet::{}, keyword_columns: &[{}], fidelity: {}, defined_at: {} }}",
         string_list(&source.action_types),
@@ -224,7 +286,10 @@ fn write_logsources(out: &mut String, spec: &Spec) {
             optional(logsource.service.as_deref()),
         );
         let entry = match &logsource.kind {
-            LogSourceKind::Source(s) => format!("LogSourceEntry::Source({})", source(spec, s, logsource.defined_at)),
+            LogSourceKind::Source(s) => format!(
+                "LogSourceEntry::Source({})",
+                source(spec, s, logsource.defined_at)
+            ),
             LogSourceKind::ByEventId { fallback } => format!(
                 "LogSourceEntry::ByEventId {{ product: {}, service: {}, fallback: {} }}",
                 lit(logsource.product.as_deref().unwrap_or_default()),
@@ -234,10 +299,16 @@ fn write_logsources(out: &mut String, spec: &Spec) {
                     None => "None".to_owned(),
                 }
             ),
-            LogSourceKind::NoSource { reason } => format!("LogSourceEntry::NoSource {{ reason: {} }}", lit(reason)),
+            LogSourceKind::NoSource { reason } => {
+                format!("LogSourceEntry::NoSource {{ reason: {} }}", lit(reason))
+            }
         };
         entries.push(format!("({key}, {entry})"));
-        evidence.push(format!("({}, {})", lit(&logsource.evidence.join("; ")), position(logsource.defined_at)));
+        evidence.push(format!(
+            "({}, {})",
+            lit(&logsource.evidence.join("; ")),
+            position(logsource.defined_at)
+        ));
         keys.push(spec::logsource_lookup_key(
             logsource.product.as_deref(),
             logsource.category.as_deref(),
@@ -250,9 +321,17 @@ fn write_logsources(out: &mut String, spec: &Spec) {
         entries.len(),
         entries.join(",\n    ")
     );
-    let _ = writeln!(out, "pub(super) static LOGSOURCE_EVIDENCE: [(&str, &str); {}] = [{}];", evidence.len(), evidence.join(", "));
+    let _ = writeln!(
+        out,
+        "pub(super) static LOGSOURCE_EVIDENCE: [(&str, &str); {}] = [{}];",
+        evidence.len(),
+        evidence.join(", ")
+    );
     let index = index_map(keys.iter().map(String::as_str));
-    let _ = writeln!(out, "pub(super) static LOGSOURCE_INDEX: ::phf::Map<&'static str, usize> = {index};\n");
+    let _ = writeln!(
+        out,
+        "pub(super) static LOGSOURCE_INDEX: ::phf::Map<&'static str, usize> = {index};\n"
+    );
 }
 
 fn write_events(out: &mut String, spec: &Spec) {
@@ -266,11 +345,19 @@ fn write_events(out: &mut String, spec: &Spec) {
             event.event_id
         );
         let entry = match &event.kind {
-            EventKind::Source(s) => format!("EventEntry::Source({})", source(spec, s, event.defined_at)),
-            EventKind::NoSource { reason } => format!("EventEntry::NoSource {{ reason: {} }}", lit(reason)),
+            EventKind::Source(s) => {
+                format!("EventEntry::Source({})", source(spec, s, event.defined_at))
+            }
+            EventKind::NoSource { reason } => {
+                format!("EventEntry::NoSource {{ reason: {} }}", lit(reason))
+            }
         };
         entries.push(format!("({key}, {entry})"));
-        evidence.push(format!("({}, {})", lit(&event.evidence.join("; ")), position(event.defined_at)));
+        evidence.push(format!(
+            "({}, {})",
+            lit(&event.evidence.join("; ")),
+            position(event.defined_at)
+        ));
     }
     let _ = writeln!(
         out,
@@ -278,12 +365,25 @@ fn write_events(out: &mut String, spec: &Spec) {
         entries.len(),
         entries.join(",\n    ")
     );
-    let _ = writeln!(out, "pub(super) static EVENT_EVIDENCE: [(&str, &str); {}] = [{}];", evidence.len(), evidence.join(", "));
+    let _ = writeln!(
+        out,
+        "pub(super) static EVENT_EVIDENCE: [(&str, &str); {}] = [{}];",
+        evidence.len(),
+        evidence.join(", ")
+    );
 
-    let keys: Vec<String> = spec.services.iter().map(|(product, service)| spec::service_lookup_key(product, service)).collect();
+    let keys: Vec<String> = spec
+        .services
+        .iter()
+        .map(|(product, service)| spec::service_lookup_key(product, service))
+        .collect();
     let mut services = phf_codegen::Map::new();
     for (index, key) in keys.iter().enumerate() {
         services.entry(key.as_str(), format!("{index}u16"));
     }
-    let _ = writeln!(out, "pub(super) static EVENT_SERVICES: ::phf::Map<&'static str, u16> = {};", services.build());
+    let _ = writeln!(
+        out,
+        "pub(super) static EVENT_SERVICES: ::phf::Map<&'static str, u16> = {};",
+        services.build()
+    );
 }

@@ -24,7 +24,7 @@ fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Writes `contents` to `path` unless the file already holds exactly that, so that
+/// Writes `contents` to `path` unless the file already contains exactly that, so that
 /// unchanged files keep their modification time and Cargo's cache stays valid.
 fn sync_file(path: &Path, contents: &[u8]) {
     if std::fs::read(path).is_ok_and(|old| old == contents) {
@@ -51,7 +51,10 @@ fn sync_dir(from: &Path, to: &Path) {
 fn package_copy(name: &str, spec: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     for file in PACKAGE_FILES.iter().chain(MACRO_FILES) {
-        sync_file(&root.join(file), &std::fs::read(manifest_dir().join(file)).unwrap());
+        sync_file(
+            &root.join(file),
+            &std::fs::read(manifest_dir().join(file)).unwrap(),
+        );
     }
     for dir in PACKAGE_DIRS {
         sync_dir(&manifest_dir().join(dir), &root.join(dir));
@@ -79,17 +82,24 @@ fn real_spec() -> String {
 
 /// Returns the 1-based line on which `needle` starts in `text`.
 fn line_of(text: &str, needle: &str) -> usize {
-    let offset = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in mapping.yaml"));
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in mapping.yaml"));
     text[..offset].lines().count() + 1
 }
 
 #[test]
 fn duplicate_event_stops_build() {
     let spec = real_spec();
-    let first = line_of(&spec, "  - product: windows\n    service: sysmon\n    event_id: 1\n");
+    let first = line_of(
+        &spec,
+        "  - product: windows\n    service: sysmon\n    event_id: 1\n",
+    );
     assert!(spec.ends_with('\n'));
     let repeat = spec.lines().count() + 1;
-    let bad = format!("{spec}  - {{product: windows, service: sysmon, event_id: 1, no_source: repeated}}\n");
+    let bad = format!(
+        "{spec}  - {{product: windows, service: sysmon, event_id: 1, no_source: repeated}}\n"
+    );
 
     let root = package_copy("mapping-duplicate", &bad);
     let output = cargo(&root, &["build", "--lib"]);
@@ -99,7 +109,10 @@ fn duplicate_event_stops_build() {
     let expected = format!(
         "error: sigma-mde@0.1.0: mapping.yaml:{repeat}:5: duplicate event windows/sysmon/1 (first defined at mapping.yaml:{first}:5)"
     );
-    assert!(stderr.lines().any(|line| line == expected), "expected {expected:?} in:\n{stderr}");
+    assert!(
+        stderr.lines().any(|line| line == expected),
+        "expected {expected:?} in:\n{stderr}"
+    );
 }
 
 #[test]
@@ -107,13 +120,31 @@ fn edited_spec_is_rebuilt() {
     let spec = real_spec();
     let root = package_copy("mapping-edit", &spec);
     let before = cargo(&root, &["run", "--example", "lookup"]);
-    assert!(before.status.success(), "{}", String::from_utf8_lossy(&before.stderr));
-    assert_eq!(String::from_utf8_lossy(&before.stdout), "SetValue=RegistryValueSet\n");
+    assert!(
+        before.status.success(),
+        "{}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&before.stdout),
+        "SetValue=RegistryValueSet\n"
+    );
 
-    let edited = spec.replacen("    SetValue: RegistryValueSet\n", "    SetValue: EditedValueSet\n", 1);
+    let edited = spec.replacen(
+        "    SetValue: RegistryValueSet\n",
+        "    SetValue: EditedValueSet\n",
+        1,
+    );
     assert_ne!(edited, spec, "the value map entry to edit is missing");
     sync_file(&root.join("mapping.yaml"), edited.as_bytes());
     let after = cargo(&root, &["run", "--example", "lookup"]);
-    assert!(after.status.success(), "{}", String::from_utf8_lossy(&after.stderr));
-    assert_eq!(String::from_utf8_lossy(&after.stdout), "SetValue=EditedValueSet\n");
+    assert!(
+        after.status.success(),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout),
+        "SetValue=EditedValueSet\n"
+    );
 }

@@ -1,7 +1,7 @@
 //! Lookups on the real mapping.yaml.
 
 use sigma_mde::mapping::{
-    self, EventEntry, FieldSet, Fidelity, KustoType, LogSourceEntry, Source, Table, Target,
+    self, EventEntry, Fidelity, FieldSet, KustoType, LogSourceEntry, Source, Table, Target,
     Transform, ValueMap,
 };
 
@@ -39,11 +39,16 @@ fn process_creation_fields() {
     let parent = mapping::field(set, "ParentImage").unwrap();
     assert_eq!(column_name(parent.target), "InitiatingProcessFolderPath");
     let parent_cli = mapping::field(set, "ParentCommandLine").unwrap();
-    assert_eq!(column_name(parent_cli.target), "InitiatingProcessCommandLine");
+    assert_eq!(
+        column_name(parent_cli.target),
+        "InitiatingProcessCommandLine"
+    );
 
     let user = mapping::field(set, "User").unwrap();
     assert_eq!(user.transform, Some(Transform::DomainUser));
-    let Target::Columns(roles) = user.target else { panic!("User maps to columns") };
+    let Target::Columns(roles) = user.target else {
+        panic!("User maps to columns")
+    };
     assert_eq!(roles[0].0, "domain");
     assert_eq!(roles[0].1.name, "AccountDomain");
     assert_eq!(roles[1].0, "name");
@@ -53,7 +58,9 @@ fn process_creation_fields() {
     assert_eq!(hashes.transform, Some(Transform::Hashes));
 
     let directory = mapping::field(set, "CurrentDirectory").unwrap();
-    assert!(matches!(directory.target, Target::None { reason } if reason.contains("working directory")));
+    assert!(
+        matches!(directory.target, Target::None { reason } if reason.contains("working directory"))
+    );
 }
 
 #[test]
@@ -65,7 +72,10 @@ fn field_names_are_case_sensitive() {
 #[test]
 fn parent_image_outside_process_table() {
     let parent = mapping::field(FieldSet::WindowsFile, "ParentImage").unwrap();
-    assert_eq!(column_name(parent.target), "InitiatingProcessParentFileName");
+    assert_eq!(
+        column_name(parent.target),
+        "InitiatingProcessParentFileName"
+    );
     assert_eq!(parent.transform, Some(Transform::ParentFileName));
     assert!(matches!(parent.fidelity, Fidelity::Partial { .. }));
     let image = mapping::field(FieldSet::WindowsFile, "Image").unwrap();
@@ -74,18 +84,35 @@ fn parent_image_outside_process_table() {
 
 #[test]
 fn registry_sources() {
-    assert_eq!(source("windows", "registry_add").action_types, &["RegistryKeyCreated"]);
+    assert_eq!(
+        source("windows", "registry_add").action_types,
+        &["RegistryKeyCreated"]
+    );
     assert_eq!(
         source("windows", "registry_delete").action_types,
         &["RegistryKeyDeleted", "RegistryValueDeleted"]
     );
-    assert_eq!(source("windows", "registry_set").action_types, &["RegistryValueSet"]);
+    assert_eq!(
+        source("windows", "registry_set").action_types,
+        &["RegistryValueSet"]
+    );
     assert!(source("windows", "registry_event").action_types.is_empty());
 
     let target = mapping::field(FieldSet::WindowsRegistryDelete, "TargetObject").unwrap();
-    let Target::Columns(roles) = target.target else { panic!("TargetObject maps to columns") };
-    let names: Vec<_> = roles.iter().map(|(role, column)| (*role, column.name)).collect();
-    assert_eq!(names, [("key", "PreviousRegistryKey"), ("value_name", "PreviousRegistryValueName")]);
+    let Target::Columns(roles) = target.target else {
+        panic!("TargetObject maps to columns")
+    };
+    let names: Vec<_> = roles
+        .iter()
+        .map(|(role, column)| (*role, column.name))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("key", "PreviousRegistryKey"),
+            ("value_name", "PreviousRegistryValueName")
+        ]
+    );
     assert_eq!(target.transform, Some(Transform::RegistryPath));
     assert_eq!(target.value_map, Some(ValueMap::HivePrefixes));
 
@@ -100,7 +127,13 @@ fn process_access_granted_access() {
     assert_eq!(source.table, Table::DeviceEvents);
     assert_eq!(source.action_types, &["OpenProcessApiCall"]);
     let access = mapping::field(source.field_set, "GrantedAccess").unwrap();
-    assert_eq!(access.target, Target::Additional { key: "DesiredAccess", ty: KustoType::Long });
+    assert_eq!(
+        access.target,
+        Target::Additional {
+            key: "DesiredAccess",
+            ty: KustoType::Long
+        }
+    );
     assert_eq!(access.transform, Some(Transform::AccessMask));
     assert!(matches!(access.fidelity, Fidelity::Partial { note } if note.contains("requested")));
 }
@@ -110,20 +143,31 @@ fn network_connection_fields() {
     let source = source("windows", "network_connection");
     assert_eq!(source.table, Table::DeviceNetworkEvents);
     let port = mapping::field(source.field_set, "DestinationPort").unwrap();
-    let Target::Column(port) = port.target else { panic!("DestinationPort maps to a column") };
+    let Target::Column(port) = port.target else {
+        panic!("DestinationPort maps to a column")
+    };
     assert_eq!(port.name, "RemotePort");
     assert_eq!(port.ty, KustoType::Int);
     let initiated = mapping::field(source.field_set, "Initiated").unwrap();
     assert_eq!(initiated.transform, Some(Transform::NetworkDirection));
-    assert_eq!(mapping::value_map(ValueMap::NetworkDirections, "false"), Some("InboundConnectionAccepted"));
+    assert_eq!(
+        mapping::value_map(ValueMap::NetworkDirections, "false"),
+        Some("InboundConnectionAccepted")
+    );
 }
 
 #[test]
 fn linux_and_macos_sources() {
     for product in ["linux", "macos"] {
-        assert_eq!(source(product, "process_creation").table, Table::DeviceProcessEvents);
+        assert_eq!(
+            source(product, "process_creation").table,
+            Table::DeviceProcessEvents
+        );
         assert_eq!(source(product, "file_event").table, Table::DeviceFileEvents);
-        assert_eq!(source(product, "network_connection").table, Table::DeviceNetworkEvents);
+        assert_eq!(
+            source(product, "network_connection").table,
+            Table::DeviceNetworkEvents
+        );
     }
     let user = mapping::field(FieldSet::UnixProcessCreation, "User").unwrap();
     assert_eq!(column_name(user.target), "AccountName");
@@ -137,7 +181,9 @@ fn no_source_category() {
 
 #[test]
 fn logsource_parts_must_all_match() {
-    assert!(mapping::logsource(Some("windows"), Some("process_creation"), Some("sysmon")).is_none());
+    assert!(
+        mapping::logsource(Some("windows"), Some("process_creation"), Some("sysmon")).is_none()
+    );
     assert!(mapping::logsource(None, Some("process_creation"), None).is_none());
     assert!(mapping::logsource(Some("windows"), Some("Process_Creation"), None).is_none());
     let long = "x".repeat(200);
@@ -160,7 +206,11 @@ fn service_logs_select_by_event_id() {
     ] {
         let entry = mapping::logsource(Some("windows"), None, Some(service));
         match entry {
-            Some(LogSourceEntry::ByEventId { product, service: s, fallback }) => {
+            Some(LogSourceEntry::ByEventId {
+                product,
+                service: s,
+                fallback,
+            }) => {
                 assert_eq!(*product, "windows");
                 assert_eq!(*s, service);
                 assert!(fallback.is_none());
@@ -188,15 +238,24 @@ fn sysmon_events() {
         panic!("sysmon 13 is mapped")
     };
     assert_eq!(registry.action_types, &["RegistryValueSet"]);
-    assert!(matches!(mapping::event("windows", "sysmon", 2), Some(EventEntry::NoSource { .. })));
+    assert!(matches!(
+        mapping::event("windows", "sysmon", 2),
+        Some(EventEntry::NoSource { .. })
+    ));
     assert!(mapping::event("windows", "sysmon", 999).is_none());
     assert!(mapping::event("windows", "nosuchservice", 1).is_none());
 }
 
 #[test]
 fn value_maps() {
-    assert_eq!(mapping::value_map(ValueMap::RegistryEventTypes, "DeleteKey"), Some("RegistryKeyDeleted"));
-    assert_eq!(mapping::value_map(ValueMap::LogonTypes, "10"), Some("RemoteInteractive"));
+    assert_eq!(
+        mapping::value_map(ValueMap::RegistryEventTypes, "DeleteKey"),
+        Some("RegistryKeyDeleted")
+    );
+    assert_eq!(
+        mapping::value_map(ValueMap::LogonTypes, "10"),
+        Some("RemoteInteractive")
+    );
     let hives = mapping::value_map_entries(ValueMap::HivePrefixes);
     assert_eq!(hives[0], ("HKLM\\", "HKEY_LOCAL_MACHINE\\"));
     assert_eq!(hives[1], ("HKU\\", "HKEY_CURRENT_USER\\"));
@@ -224,14 +283,18 @@ fn listings_in_spec_order() {
     assert_eq!(logsources[0].0.product, Some("windows"));
     let events = mapping::events();
     assert_eq!(events[0].0.event_id, 1);
-    assert_eq!(mapping::fields(FieldSet::WindowsProcessCreation)[0].name, "Image");
+    assert_eq!(
+        mapping::fields(FieldSet::WindowsProcessCreation)[0].name,
+        "Image"
+    );
     assert_eq!(Transform::ALL[0].name(), "hashes");
     assert_eq!(ValueMap::ALL[0].name(), "registry_event_types");
 }
 
 #[test]
 fn provenance_of_entries() {
-    let provenance = mapping::logsource_provenance(Some("windows"), Some("process_creation"), None).unwrap();
+    let provenance =
+        mapping::logsource_provenance(Some("windows"), Some("process_creation"), None).unwrap();
     assert!(provenance.evidence.contains("DeviceProcessEvents"));
     assert!(provenance.defined_at.starts_with("mapping.yaml:"));
     let provenance = mapping::event_provenance("windows", "sysmon", 1).unwrap();

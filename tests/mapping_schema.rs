@@ -43,21 +43,39 @@ struct Schema {
 
 #[test]
 fn tables_match_schema() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let text = std::fs::read_to_string(shared.join("schema/defender-tables.json")).unwrap();
     let schema: Schema = serde_json::from_str(&text).unwrap();
 
     for table in Table::ALL {
-        let Some((_, columns)) = schema.tables.0.iter().find(|(name, _)| name == table.name()) else {
+        let Some((_, columns)) = schema
+            .tables
+            .0
+            .iter()
+            .find(|(name, _)| name == table.name())
+        else {
             panic!("table {} is not in the schema", table.name());
         };
-        let expected: Vec<(&str, &str)> = columns.0.iter().map(|(name, ty)| (name.as_str(), ty.as_str())).collect();
-        let actual: Vec<(&str, &str)> = table.columns().iter().map(|c| (c.name, c.ty.name())).collect();
+        let expected: Vec<(&str, &str)> = columns
+            .0
+            .iter()
+            .map(|(name, ty)| (name.as_str(), ty.as_str()))
+            .collect();
+        let actual: Vec<(&str, &str)> = table
+            .columns()
+            .iter()
+            .map(|c| (c.name, c.ty.name()))
+            .collect();
         assert_eq!(actual, expected, "columns of {}", table.name());
     }
 
     let names: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
     for (name, _) in &schema.tables.0 {
-        assert!(names.contains(&name.as_str()), "schema table {name} is missing from mapping.yaml");
+        assert!(
+            names.contains(&name.as_str()),
+            "schema table {name} is missing from mapping.yaml"
+        );
     }
 }

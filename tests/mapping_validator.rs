@@ -1,6 +1,6 @@
 //! The mapping validator on bad specs: each fixture in `tests/fixtures/mapping/` is a spec
 //! with one kind of problem (or several, in `many_problems.yaml`), and the `.expected` file
-//! beside it holds the exact messages, one per line. `valid.yaml` expects none.
+//! beside it contains the exact messages, one per line. `valid.yaml` expects none.
 
 mod common;
 
@@ -61,6 +61,7 @@ fixtures!(
     by_event_id_without_service,
     several_targets,
     many_problems,
+    long_key,
 );
 
 #[test]
@@ -124,7 +125,9 @@ fn wrong_value_shapes_do_not_panic() {
 /// Entries with the service `null` are written without a service, as rules without one are.
 #[test]
 fn legacy_unmapped_event_list() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let list = std::fs::read_to_string(shared.join("design/legacy-unmapped-events.txt")).unwrap();
 
     let mut yaml = String::from("events:\n");
@@ -139,7 +142,9 @@ fn legacy_unmapped_event_list() {
         let (product, service, event_id) = (parts[0], parts[1], parts[2]);
         lines_of_entries.push(line.to_owned());
         if service == "null" {
-            yaml.push_str(&format!("  - {{product: {product}, event_id: {event_id}, no_source: not mapped}}\n"));
+            yaml.push_str(&format!(
+                "  - {{product: {product}, event_id: {event_id}, no_source: not mapped}}\n"
+            ));
         } else {
             yaml.push_str(&format!(
                 "  - {{product: {product}, service: {service}, event_id: {event_id}, no_source: not mapped}}\n"
@@ -149,7 +154,14 @@ fn legacy_unmapped_event_list() {
 
     // The YAML line of the n-th entry is n + 2 (line 1 is `events:`).
     let line_of = |entry: &str, nth: usize| -> usize {
-        lines_of_entries.iter().enumerate().filter(|(_, l)| l.as_str() == entry).nth(nth).unwrap().0 + 2
+        lines_of_entries
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.as_str() == entry)
+            .nth(nth)
+            .unwrap()
+            .0
+            + 2
     };
     let expected_4776 = format!(
         "mapping.yaml:{}:5: duplicate event windows/security/4776 (first defined at mapping.yaml:{}:5)\n",

@@ -28,7 +28,10 @@ pub fn mapping_enums(input: TokenStream) -> TokenStream {
 fn expand(path: &syn::LitStr) -> TokenStream2 {
     let relative = path.value();
     let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
-        return compile_error(path.span(), "CARGO_MANIFEST_DIR is not set; build the crate with cargo");
+        return compile_error(
+            path.span(),
+            "CARGO_MANIFEST_DIR is not set; build the crate with cargo",
+        );
     };
     let full = std::path::Path::new(&manifest_dir).join(&relative);
     let text = match std::fs::read_to_string(&full) {
@@ -55,7 +58,9 @@ fn expand(path: &syn::LitStr) -> TokenStream2 {
             quote! { #tracking #body }
         }
         Err(problems) => {
-            let errors = problems.iter().map(|p| compile_error(path.span(), &p.to_string()));
+            let errors = problems
+                .iter()
+                .map(|p| compile_error(path.span(), &p.to_string()));
             quote! { #tracking #(#errors)* }
         }
     }
@@ -79,11 +84,27 @@ fn statics(prefix: &str, name: &str) -> proc_macro2::Ident {
 }
 
 fn generate_tables(spec: &spec::Spec) -> TokenStream2 {
-    let variants: Vec<_> = spec.tables.iter().map(|t| format_ident!("{}", t.name)).collect();
+    let variants: Vec<_> = spec
+        .tables
+        .iter()
+        .map(|t| format_ident!("{}", t.name))
+        .collect();
     let names: Vec<_> = spec.tables.iter().map(|t| t.name.as_str()).collect();
-    let columns: Vec<_> = spec.tables.iter().map(|t| statics("COLUMNS", &t.name)).collect();
-    let indexes: Vec<_> = spec.tables.iter().map(|t| statics("COLUMN_INDEX", &t.name)).collect();
-    let docs: Vec<_> = spec.tables.iter().map(|t| format!("The `{}` table ({} columns).", t.name, t.columns.len())).collect();
+    let columns: Vec<_> = spec
+        .tables
+        .iter()
+        .map(|t| statics("COLUMNS", &t.name))
+        .collect();
+    let indexes: Vec<_> = spec
+        .tables
+        .iter()
+        .map(|t| statics("COLUMN_INDEX", &t.name))
+        .collect();
+    let docs: Vec<_> = spec
+        .tables
+        .iter()
+        .map(|t| format!("The `{}` table ({} columns).", t.name, t.columns.len()))
+        .collect();
     quote! {
         /// A Defender advanced hunting table that the mapping names.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,9 +138,17 @@ fn generate_tables(spec: &spec::Spec) -> TokenStream2 {
 }
 
 fn generate_transforms(spec: &spec::Spec) -> TokenStream2 {
-    let variants: Vec<_> = spec.transforms.iter().map(|t| format_ident!("{}", spec::variant_name(&t.name))).collect();
+    let variants: Vec<_> = spec
+        .transforms
+        .iter()
+        .map(|t| format_ident!("{}", spec::variant_name(&t.name)))
+        .collect();
     let names: Vec<_> = spec.transforms.iter().map(|t| t.name.as_str()).collect();
-    let descriptions: Vec<_> = spec.transforms.iter().map(|t| t.description.as_str()).collect();
+    let descriptions: Vec<_> = spec
+        .transforms
+        .iter()
+        .map(|t| t.description.as_str())
+        .collect();
     quote! {
         /// A value transform named in the spec. Every consumer matches on it without a
         /// wildcard arm, so a transform added to the spec must be handled before the crate
@@ -147,11 +176,27 @@ fn generate_transforms(spec: &spec::Spec) -> TokenStream2 {
 }
 
 fn generate_value_maps(spec: &spec::Spec) -> TokenStream2 {
-    let variants: Vec<_> = spec.value_maps.iter().map(|m| format_ident!("{}", spec::variant_name(&m.name))).collect();
+    let variants: Vec<_> = spec
+        .value_maps
+        .iter()
+        .map(|m| format_ident!("{}", spec::variant_name(&m.name)))
+        .collect();
     let names: Vec<_> = spec.value_maps.iter().map(|m| m.name.as_str()).collect();
-    let entries: Vec<_> = spec.value_maps.iter().map(|m| statics("VALUE_MAP", &m.name)).collect();
-    let indexes: Vec<_> = spec.value_maps.iter().map(|m| statics("VALUE_MAP_INDEX", &m.name)).collect();
-    let docs: Vec<_> = spec.value_maps.iter().map(|m| format!("The `{}` value map ({} entries).", m.name, m.entries.len())).collect();
+    let entries: Vec<_> = spec
+        .value_maps
+        .iter()
+        .map(|m| statics("VALUE_MAP", &m.name))
+        .collect();
+    let indexes: Vec<_> = spec
+        .value_maps
+        .iter()
+        .map(|m| statics("VALUE_MAP_INDEX", &m.name))
+        .collect();
+    let docs: Vec<_> = spec
+        .value_maps
+        .iter()
+        .map(|m| format!("The `{}` value map ({} entries).", m.name, m.entries.len()))
+        .collect();
     quote! {
         /// A value map named in the spec.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -180,15 +225,38 @@ fn generate_value_maps(spec: &spec::Spec) -> TokenStream2 {
 }
 
 fn generate_field_sets(spec: &spec::Spec) -> TokenStream2 {
-    let variants: Vec<_> = spec.field_sets.iter().map(|s| format_ident!("{}", spec::variant_name(&s.name))).collect();
+    let variants: Vec<_> = spec
+        .field_sets
+        .iter()
+        .map(|s| format_ident!("{}", spec::variant_name(&s.name)))
+        .collect();
     let names: Vec<_> = spec.field_sets.iter().map(|s| s.name.as_str()).collect();
-    let tables: Vec<_> = spec.field_sets.iter().map(|s| format_ident!("{}", spec.tables[s.table].name)).collect();
-    let fields: Vec<_> = spec.field_sets.iter().map(|s| statics("FIELDS", &s.name)).collect();
-    let indexes: Vec<_> = spec.field_sets.iter().map(|s| statics("FIELD_INDEX", &s.name)).collect();
+    let tables: Vec<_> = spec
+        .field_sets
+        .iter()
+        .map(|s| format_ident!("{}", spec.tables[s.table].name))
+        .collect();
+    let fields: Vec<_> = spec
+        .field_sets
+        .iter()
+        .map(|s| statics("FIELDS", &s.name))
+        .collect();
+    let indexes: Vec<_> = spec
+        .field_sets
+        .iter()
+        .map(|s| statics("FIELD_INDEX", &s.name))
+        .collect();
     let docs: Vec<_> = spec
         .field_sets
         .iter()
-        .map(|s| format!("The `{}` field set over `{}` ({} fields).", s.name, spec.tables[s.table].name, s.fields.len()))
+        .map(|s| {
+            format!(
+                "The `{}` field set over `{}` ({} fields).",
+                s.name,
+                spec.tables[s.table].name,
+                s.fields.len()
+            )
+        })
         .collect();
     quote! {
         /// A named set of Sigma field mappings over one table.

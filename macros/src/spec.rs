@@ -18,8 +18,13 @@ use serde::Deserialize as DeriveDeserialize;
 use serde_saphyr::{DuplicateKeyPolicy, Spanned};
 
 /// The Kusto type names a column or an `AdditionalFields` member may have.
-pub const KUSTO_TYPES: &[&str] =
-    &["string", "long", "int", "real", "bool", "datetime", "dynamic", "guid", "timespan"];
+pub const KUSTO_TYPES: &[&str] = &[
+    "string", "long", "int", "real", "bool", "datetime", "dynamic", "guid", "timespan",
+];
+
+/// Maximum length in bytes of a log source or event service lookup key, which the runtime
+/// builds in a stack buffer of this size (`KEY_CAPACITY` in `src/mapping/mod.rs`).
+pub const MAX_KEY_LEN: usize = 96;
 
 /// A line and column in the spec, both starting at 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,7 +35,10 @@ pub struct Position {
 
 impl Position {
     fn of<T>(spanned: &Spanned<T>) -> Position {
-        Position { line: spanned.referenced.line(), column: spanned.referenced.column() }
+        Position {
+            line: spanned.referenced.line(),
+            column: spanned.referenced.column(),
+        }
     }
 }
 
@@ -124,9 +132,14 @@ pub enum TargetDef {
     Column(usize),
     /// Roles and column indexes into the field set's table.
     Columns(Vec<(String, usize)>),
-    Additional { key: String, ty: String },
+    Additional {
+        key: String,
+        ty: String,
+    },
     ActionType,
-    None { reason: String },
+    None {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,7 +171,10 @@ pub struct ConditionDef {
 pub enum ConditionTarget {
     /// Column index into the source's table.
     Column(usize),
-    Additional { key: String, ty: String },
+    Additional {
+        key: String,
+        ty: String,
+    },
 }
 
 #[derive(Debug)]
@@ -322,6 +338,9 @@ impl RawEvidence {
 
 type Name = Spanned<String>;
 
+/// The `(product, category, service)` of a log source, as the spec writes them.
+type LogSourceParts = (Option<String>, Option<String>, Option<String>);
+
 #[derive(Debug, Default, DeriveDeserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSpec {
@@ -370,7 +389,8 @@ impl<'de> Deserialize<'de> for RawField {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let detail = RawFieldDetail::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let detail =
+                    RawFieldDetail::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 Ok(RawField::Detailed(Box::new(detail)))
             }
         }
@@ -462,8 +482,8 @@ struct RawEvent {
 /// Returns every problem found in one pass, sorted by position, or the checked spec.
 pub fn parse(text: &str, file: &str) -> Result<Spec, Vec<Problem>> {
     // Repeated keys reach our own mapping type, which reports both places. Derived structs
-    // reject a repeated field themselves, but only with the position of the whole mapping;
-    // a second read that rejects repeats in the parser gives the repeat's own position.
+    // reject a repeated field themselves, but only at the position of the whole mapping. So
+    // on any error a second read, which rejects repeats in the parser, gives the position.
     let pass_through = serde_saphyr::options! { duplicate_keys: DuplicateKeyPolicy::PassThrough };
     let raw: RawSpec = match serde_saphyr::from_str_with_options(text, pass_through) {
         Ok(raw) => raw,
@@ -477,7 +497,10 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, Vec<Problem>> {
         }
     };
 
-    let mut checker = Checker { file, problems: Vec::new() };
+    let mut checker = Checker {
+        file,
+        problems: Vec::new(),
+    };
     let spec = checker.check(raw);
     if checker.problems.is_empty() {
         Ok(spec)
@@ -490,10 +513,10 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, Vec<Problem>> {
 
 /// Turns a YAML or shape error into a problem, moving its position into the prefix.
 fn yaml_problem(file: &str, error: &serde_saphyr::Error) -> Problem {
-    let position = error
-        .location()
-        .filter(|l| l.line() > 0)
-        .map(|l| Position { line: l.line(), column: l.column() });
+    let position = error.location().filter(|l| l.line() > 0).map(|l| Position {
+        line: l.line(),
+        column: l.column(),
+    });
     let mut message = error.without_snippet().to_string();
     if let Some(p) = position {
         let suffix = format!(" at line {}, column {}", p.line, p.column);
@@ -505,10 +528,17 @@ fn yaml_problem(file: &str, error: &serde_saphyr::Error) -> Problem {
         message = format!("unknown key {rest}");
     }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
-        let key = rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest);
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
         message = format!("duplicate key {key}; remove or rename the repeated key");
     }
-    Problem { file: file.to_owned(), position, message }
+    Problem {
+        file: file.to_owned(),
+        position,
+        message,
+    }
 }
 
 struct Checker<'a> {
@@ -529,7 +559,11 @@ struct Names {
 
 impl Checker<'_> {
     fn report(&mut self, position: Position, message: String) {
-        self.problems.push(Problem { file: self.file.to_owned(), position: Some(position), message });
+        self.problems.push(Problem {
+            file: self.file.to_owned(),
+            position: Some(position),
+            message,
+        });
     }
 
     fn at(&self, position: Position) -> String {
@@ -557,7 +591,11 @@ impl Checker<'_> {
     ) -> bool {
         let position = Position::of(name);
         if let Some(first) = seen.get(&name.value) {
-            let message = format!("duplicate {} (first defined at {})", what(&name.value), self.at(*first));
+            let message = format!(
+                "duplicate {} (first defined at {})",
+                what(&name.value),
+                self.at(*first)
+            );
             self.report(position, message);
             return true;
         }
@@ -579,12 +617,18 @@ impl Checker<'_> {
             if !is_camel_identifier(&name.value) {
                 self.report(
                     Position::of(&name),
-                    format!("table name {} is not a CamelCase identifier; use the Defender table name", name.value),
+                    format!(
+                        "table name {} is not a CamelCase identifier; use the Defender table name",
+                        name.value
+                    ),
                 );
             }
             let mut seen_columns = HashMap::new();
             let mut index = HashMap::new();
-            let mut table = TableDef { name: name.value.clone(), columns: Vec::new() };
+            let mut table = TableDef {
+                name: name.value.clone(),
+                columns: Vec::new(),
+            };
             for (column, ty) in columns.0 {
                 let what = |n: &str| format!("column {n} in table {}", name.value);
                 if self.is_duplicate(&mut seen_columns, &column, what) {
@@ -602,7 +646,10 @@ impl Checker<'_> {
                     );
                 }
                 index.insert(column.value.clone(), table.columns.len());
-                table.columns.push(ColumnDef { name: column.value, ty: ty.value });
+                table.columns.push(ColumnDef {
+                    name: column.value,
+                    ty: ty.value,
+                });
             }
             names.tables.insert(table.name.clone(), spec.tables.len());
             names.columns.push(index);
@@ -619,15 +666,25 @@ impl Checker<'_> {
         }
     }
 
-    fn check_transforms(&mut self, transforms: OrderedMap<Name, Name>, spec: &mut Spec, names: &mut Names) {
+    fn check_transforms(
+        &mut self,
+        transforms: OrderedMap<Name, Name>,
+        spec: &mut Spec,
+        names: &mut Names,
+    ) {
         let mut seen = HashMap::new();
         for (name, description) in transforms.0 {
             if self.is_duplicate(&mut seen, &name, |n| format!("transform {n}")) {
                 continue;
             }
             self.check_snake_name(&name, "transform");
-            names.transforms.insert(name.value.clone(), spec.transforms.len());
-            spec.transforms.push(TransformDef { name: name.value, description: description.value });
+            names
+                .transforms
+                .insert(name.value.clone(), spec.transforms.len());
+            spec.transforms.push(TransformDef {
+                name: name.value,
+                description: description.value,
+            });
         }
     }
 
@@ -644,7 +701,10 @@ impl Checker<'_> {
             }
             self.check_snake_name(&name, "value map");
             let mut seen_keys = HashMap::new();
-            let mut map = ValueMapDef { name: name.value.clone(), entries: Vec::new() };
+            let mut map = ValueMapDef {
+                name: name.value.clone(),
+                entries: Vec::new(),
+            };
             for (key, value) in entries.0 {
                 let what = |k: &str| format!("key {k:?} in value map {}", name.value);
                 if self.is_duplicate(&mut seen_keys, &key, what) {
@@ -652,7 +712,9 @@ impl Checker<'_> {
                 }
                 map.entries.push((key.value, value.value));
             }
-            names.value_maps.insert(map.name.clone(), spec.value_maps.len());
+            names
+                .value_maps
+                .insert(map.name.clone(), spec.value_maps.len());
             spec.value_maps.push(map);
         }
     }
@@ -665,13 +727,24 @@ impl Checker<'_> {
         let known: Vec<&str> = spec.tables.iter().map(|t| t.name.as_str()).collect();
         self.report(
             Position::of(name),
-            format!("unknown table {}; add it under tables or use one of: {}", name.value, known.join(", ")),
+            format!(
+                "unknown table {}; add it under tables or use one of: {}",
+                name.value,
+                known.join(", ")
+            ),
         );
         None
     }
 
     /// Resolves a column of `table`, reporting a missing one. `what` names the column's use.
-    fn column(&mut self, name: &Name, table: usize, names: &Names, spec: &Spec, what: &str) -> Option<usize> {
+    fn column(
+        &mut self,
+        name: &Name,
+        table: usize,
+        names: &Names,
+        spec: &Spec,
+        what: &str,
+    ) -> Option<usize> {
         if let Some(&index) = names.columns[table].get(&name.value) {
             return Some(index);
         }
@@ -685,11 +758,20 @@ impl Checker<'_> {
         None
     }
 
-    fn named(&mut self, name: &Name, map: &HashMap<String, usize>, what: &str, section: &str) -> Option<usize> {
+    fn named(
+        &mut self,
+        name: &Name,
+        map: &HashMap<String, usize>,
+        what: &str,
+        section: &str,
+    ) -> Option<usize> {
         if let Some(&index) = map.get(&name.value) {
             return Some(index);
         }
-        self.report(Position::of(name), format!("unknown {what} {}; define it under {section}", name.value));
+        self.report(
+            Position::of(name),
+            format!("unknown {what} {}; define it under {section}", name.value),
+        );
         None
     }
 
@@ -698,7 +780,11 @@ impl Checker<'_> {
             None => "string".to_owned(),
             Some(ty) if KUSTO_TYPES.contains(&ty.value.as_str()) => ty.value.clone(),
             Some(ty) => {
-                let message = format!("unknown Kusto type {}; use one of {}", ty.value, KUSTO_TYPES.join(", "));
+                let message = format!(
+                    "unknown Kusto type {}; use one of {}",
+                    ty.value,
+                    KUSTO_TYPES.join(", ")
+                );
                 self.report(Position::of(ty), message);
                 "string".to_owned()
             }
@@ -706,13 +792,24 @@ impl Checker<'_> {
     }
 
     /// Reads `fidelity` and `note`: `partial` needs a note, and a note needs `partial`.
-    fn fidelity(&mut self, fidelity: Option<&Name>, note: Option<&Name>, at: Position) -> FidelityDef {
+    fn fidelity(
+        &mut self,
+        fidelity: Option<&Name>,
+        note: Option<&Name>,
+        at: Position,
+    ) -> FidelityDef {
         match (fidelity.map(|f| f.value.as_str()), note) {
             (None | Some("exact"), None) => FidelityDef::Exact,
-            (Some("partial"), Some(note)) => FidelityDef::Partial { note: note.value.clone() },
+            (Some("partial"), Some(note)) => FidelityDef::Partial {
+                note: note.value.clone(),
+            },
             (Some("partial"), None) => {
                 let position = fidelity.map(Position::of).unwrap_or(at);
-                self.report(position, "fidelity partial needs a note; add note: saying what the query cannot see".to_owned());
+                self.report(
+                    position,
+                    "fidelity partial needs a note; add note: saying what the query cannot see"
+                        .to_owned(),
+                );
                 FidelityDef::Exact
             }
             (None | Some("exact"), Some(note)) => {
@@ -721,7 +818,10 @@ impl Checker<'_> {
             }
             (Some(other), _) => {
                 let position = fidelity.map(Position::of).unwrap_or(at);
-                self.report(position, format!("unknown fidelity {other}; use exact or partial"));
+                self.report(
+                    position,
+                    format!("unknown fidelity {other}; use exact or partial"),
+                );
                 FidelityDef::Exact
             }
         }
@@ -744,11 +844,18 @@ impl Checker<'_> {
             let table = match &raw.table {
                 Some(table) => self.table(table, names, spec),
                 None => {
-                    self.report(set_position, format!("field set {} has no table; add table:", name.value));
+                    self.report(
+                        set_position,
+                        format!("field set {} has no table; add table:", name.value),
+                    );
                     None
                 }
             };
-            let mut set = FieldSetDef { name: name.value.clone(), table: table.unwrap_or(0), fields: Vec::new() };
+            let mut set = FieldSetDef {
+                name: name.value.clone(),
+                table: table.unwrap_or(0),
+                fields: Vec::new(),
+            };
             let mut seen_fields = HashMap::new();
             for (field, value) in raw.fields.0 {
                 let what = |f: &str| format!("field {f} in field set {}", name.value);
@@ -761,7 +868,9 @@ impl Checker<'_> {
             }
             // Keep the index of an unresolved set too, so that its users are not reported
             // as unknown; the spec is rejected anyway.
-            names.field_sets.insert(set.name.clone(), spec.field_sets.len());
+            names
+                .field_sets
+                .insert(set.name.clone(), spec.field_sets.len());
             spec.field_sets.push(set);
         }
     }
@@ -778,7 +887,11 @@ impl Checker<'_> {
         let value_position = Position::of(&value);
         let detail = match value.value {
             RawField::Column(column) => {
-                let column = Spanned { value: column, referenced: value.referenced, defined: value.defined };
+                let column = Spanned {
+                    value: column,
+                    referenced: value.referenced,
+                    defined: value.defined,
+                };
                 let target = table.and_then(|t| self.column(&column, t, names, spec, "column"));
                 return Some(FieldDef {
                     name: field.value.clone(),
@@ -813,17 +926,29 @@ impl Checker<'_> {
             let message = if kinds.is_empty() {
                 format!("field {} has no target; give one of column, columns, additional, action_type or none", field.value)
             } else {
-                format!("field {} has several targets ({}); keep one", field.value, kinds.join(", "))
+                format!(
+                    "field {} has several targets ({}); keep one",
+                    field.value,
+                    kinds.join(", ")
+                )
             };
             self.report(value_position, message);
         }
         if detail.ty.is_some() && detail.additional.is_none() {
-            let ty = detail.ty.as_ref().map(Position::of).unwrap_or(value_position);
+            let ty = detail
+                .ty
+                .as_ref()
+                .map(Position::of)
+                .unwrap_or(value_position);
             self.report(ty, format!("field {} gives a type without additional; only AdditionalFields members take a type", field.value));
         }
 
         let target = if let Some(column) = &detail.column {
-            TargetDef::Column(table.and_then(|t| self.column(column, t, names, spec, "column")).unwrap_or(0))
+            TargetDef::Column(
+                table
+                    .and_then(|t| self.column(column, t, names, spec, "column"))
+                    .unwrap_or(0),
+            )
         } else if let Some(columns) = detail.columns {
             let columns_position = Position::of(&columns);
             let mut roles = Vec::new();
@@ -837,7 +962,13 @@ impl Checker<'_> {
                 roles.push((role.value, index.unwrap_or(0)));
             }
             if roles.is_empty() {
-                self.report(columns_position, format!("field {} lists no columns; add role: column pairs", field.value));
+                self.report(
+                    columns_position,
+                    format!(
+                        "field {} lists no columns; add role: column pairs",
+                        field.value
+                    ),
+                );
             }
             TargetDef::Columns(roles)
         } else if let Some(key) = &detail.additional {
@@ -846,25 +977,49 @@ impl Checker<'_> {
                 if !names.columns[table].contains_key("AdditionalFields") {
                     self.report(
                         Position::of(key),
-                        format!("table {} has no AdditionalFields column for member {}", spec.tables[table].name, key.value),
+                        format!(
+                            "table {} has no AdditionalFields column for member {}",
+                            spec.tables[table].name, key.value
+                        ),
                     );
                 }
             }
-            TargetDef::Additional { key: key.value.clone(), ty }
+            TargetDef::Additional {
+                key: key.value.clone(),
+                ty,
+            }
         } else if let Some(flag) = &detail.action_type {
             if !flag.value {
-                self.report(Position::of(flag), "action_type: false means nothing; write action_type: true or remove it".to_owned());
+                self.report(
+                    Position::of(flag),
+                    "action_type: false means nothing; write action_type: true or remove it"
+                        .to_owned(),
+                );
             }
             TargetDef::ActionType
         } else if let Some(reason) = &detail.none {
-            TargetDef::None { reason: reason.value.clone() }
+            TargetDef::None {
+                reason: reason.value.clone(),
+            }
         } else {
-            TargetDef::None { reason: String::new() }
+            TargetDef::None {
+                reason: String::new(),
+            }
         };
 
-        let transform = detail.transform.as_ref().and_then(|t| self.named(t, &names.transforms, "transform", "transforms"));
-        let value_map = detail.value_map.as_ref().and_then(|m| self.named(m, &names.value_maps, "value map", "value_maps"));
-        let fidelity = self.fidelity(detail.fidelity.as_ref(), detail.note.as_ref(), value_position);
+        let transform = detail
+            .transform
+            .as_ref()
+            .and_then(|t| self.named(t, &names.transforms, "transform", "transforms"));
+        let value_map = detail
+            .value_map
+            .as_ref()
+            .and_then(|m| self.named(m, &names.value_maps, "value map", "value_maps"));
+        let fidelity = self.fidelity(
+            detail.fidelity.as_ref(),
+            detail.note.as_ref(),
+            value_position,
+        );
         Some(FieldDef {
             name: field.value.clone(),
             target,
@@ -872,30 +1027,49 @@ impl Checker<'_> {
             value_map,
             fidelity,
             defined_at,
-            evidence: detail.evidence.map(RawEvidence::into_vec).unwrap_or_default(),
+            evidence: detail
+                .evidence
+                .map(RawEvidence::into_vec)
+                .unwrap_or_default(),
         })
     }
 
     /// Checks the table, filters and field set of a log source or event. `at` is the
     /// entry's position and `label` names it in messages. Returns `None` when the entry
     /// names no table or something it names is missing.
-    fn check_source(&mut self, parts: RawSourceParts, at: Position, label: &str, names: &Names, spec: &Spec) -> Option<SourceDef> {
+    fn check_source(
+        &mut self,
+        parts: RawSourceParts,
+        at: Position,
+        label: &str,
+        names: &Names,
+        spec: &Spec,
+    ) -> Option<SourceDef> {
         let fidelity = self.fidelity(parts.fidelity.as_ref(), parts.note.as_ref(), at);
         let Some(table_name) = &parts.table else {
             if let Some(action_types) = &parts.action_types {
                 self.report(Position::of(action_types), format!("{label} gives action_types without a table; add table: or remove action_types"));
             }
             if let Some(set) = &parts.field_set {
-                self.report(Position::of(set), format!("{label} gives a field set without a table; add table:"));
+                self.report(
+                    Position::of(set),
+                    format!("{label} gives a field set without a table; add table:"),
+                );
             }
             if let Some(conditions) = &parts.conditions {
                 if let Some(first) = conditions.first() {
-                    self.report(Position::of(first), format!("{label} gives conditions without a table; add table:"));
+                    self.report(
+                        Position::of(first),
+                        format!("{label} gives conditions without a table; add table:"),
+                    );
                 }
             }
             if let Some(keywords) = &parts.keywords {
                 if let Some(first) = keywords.first() {
-                    self.report(Position::of(first), format!("{label} gives keywords without a table; add table:"));
+                    self.report(
+                        Position::of(first),
+                        format!("{label} gives keywords without a table; add table:"),
+                    );
                 }
             }
             return None;
@@ -905,14 +1079,21 @@ impl Checker<'_> {
         let field_set = match &parts.field_set {
             Some(set) => self.named(set, &names.field_sets, "field set", "field_sets"),
             None => {
-                self.report(at, format!("{label} names a table but no field_set; add field_set:"));
+                self.report(
+                    at,
+                    format!("{label} names a table but no field_set; add field_set:"),
+                );
                 None
             }
         };
         if let (Some(table), Some(set)) = (table, field_set) {
             let set_table = spec.field_sets[set].table;
             if set_table != table && spec.tables.get(set_table).is_some() {
-                let set_name = parts.field_set.as_ref().map(|s| s.value.as_str()).unwrap_or_default();
+                let set_name = parts
+                    .field_set
+                    .as_ref()
+                    .map(|s| s.value.as_str())
+                    .unwrap_or_default();
                 self.report(
                     Position::of(parts.field_set.as_ref().unwrap_or(table_name)),
                     format!(
@@ -925,7 +1106,9 @@ impl Checker<'_> {
 
         let mut keyword_columns = Vec::new();
         for keyword in parts.keywords.iter().flatten() {
-            if let Some(index) = table.and_then(|t| self.column(keyword, t, names, spec, "keyword column")) {
+            if let Some(index) =
+                table.and_then(|t| self.column(keyword, t, names, spec, "keyword column"))
+            {
                 keyword_columns.push(index);
             }
         }
@@ -935,19 +1118,31 @@ impl Checker<'_> {
             let position = Position::of(&condition);
             let condition = condition.value;
             let Some(value) = condition.equals else {
-                self.report(position, format!("{label} has a condition without equals; add equals: VALUE"));
+                self.report(
+                    position,
+                    format!("{label} has a condition without equals; add equals: VALUE"),
+                );
                 continue;
             };
             let target = match (&condition.column, &condition.additional) {
                 (Some(column), None) => {
                     if condition.ty.is_some() {
-                        self.report(position, "a column condition takes no type; the column's type applies".to_owned());
+                        self.report(
+                            position,
+                            "a column condition takes no type; the column's type applies"
+                                .to_owned(),
+                        );
                     }
-                    table.and_then(|t| self.column(column, t, names, spec, "condition column")).map(ConditionTarget::Column)
+                    table
+                        .and_then(|t| self.column(column, t, names, spec, "condition column"))
+                        .map(ConditionTarget::Column)
                 }
                 (None, Some(key)) => {
                     let ty = self.kusto_type(condition.ty.as_ref());
-                    Some(ConditionTarget::Additional { key: key.value.clone(), ty })
+                    Some(ConditionTarget::Additional {
+                        key: key.value.clone(),
+                        ty,
+                    })
                 }
                 _ => {
                     self.report(position, format!("{label} has a condition that needs exactly one of column or additional"));
@@ -955,7 +1150,10 @@ impl Checker<'_> {
                 }
             };
             if let Some(target) = target {
-                conditions.push(ConditionDef { target, value: value.value });
+                conditions.push(ConditionDef {
+                    target,
+                    value: value.value,
+                });
             }
         }
 
@@ -969,8 +1167,13 @@ impl Checker<'_> {
         })
     }
 
-    fn check_logsources(&mut self, logsources: Vec<Spanned<RawLogSource>>, spec: &mut Spec, names: &Names) {
-        let mut seen: HashMap<(Option<String>, Option<String>, Option<String>), Position> = HashMap::new();
+    fn check_logsources(
+        &mut self,
+        logsources: Vec<Spanned<RawLogSource>>,
+        spec: &mut Spec,
+        names: &Names,
+    ) {
+        let mut seen: HashMap<LogSourceParts, Position> = HashMap::new();
         for entry in logsources {
             let at = Position::of(&entry);
             let raw = entry.value;
@@ -984,7 +1187,15 @@ impl Checker<'_> {
                 display_part(service.as_deref())
             );
             if product.is_none() && category.is_none() && service.is_none() {
-                self.report(at, "log source names no product, category or service; add at least one".to_owned());
+                self.report(
+                    at,
+                    "log source names no product, category or service; add at least one".to_owned(),
+                );
+            }
+            let lookup_key =
+                logsource_lookup_key(product.as_deref(), category.as_deref(), service.as_deref());
+            if lookup_key.len() > MAX_KEY_LEN {
+                self.report(at, format!("{label} is too long: its lookup key has more than {MAX_KEY_LEN} bytes; shorten the names"));
             }
             let key = (product.clone(), category.clone(), service.clone());
             if let Some(first) = seen.get(&key) {
@@ -1006,9 +1217,14 @@ impl Checker<'_> {
             let by_event_id = raw.by_event_id.as_ref().is_some_and(|b| b.value);
             let kind = if let Some(reason) = raw.no_source {
                 if by_event_id || parts.table.is_some() {
-                    self.report(Position::of(&reason), format!("{label} is both mapped and marked no_source; keep one of them"));
+                    self.report(
+                        Position::of(&reason),
+                        format!("{label} is both mapped and marked no_source; keep one of them"),
+                    );
                 }
-                LogSourceKind::NoSource { reason: reason.value }
+                LogSourceKind::NoSource {
+                    reason: reason.value,
+                }
             } else if by_event_id {
                 if product.is_none() || service.is_none() {
                     self.report(at, format!("{label} uses by_event_id but lacks a product or service; by_event_id needs both"));
@@ -1021,7 +1237,10 @@ impl Checker<'_> {
                 LogSourceKind::ByEventId { fallback }
             } else {
                 if parts.table.is_none() && parts.action_types.is_none() {
-                    self.report(at, format!("{label} has no table, by_event_id or no_source; add one of them"));
+                    self.report(
+                        at,
+                        format!("{label} has no table, by_event_id or no_source; add one of them"),
+                    );
                 }
                 match self.check_source(parts, at, &label, names, spec) {
                     Some(source) => LogSourceKind::Source(source),
@@ -1030,7 +1249,11 @@ impl Checker<'_> {
             };
             if let Some(flag) = &raw.by_event_id {
                 if !flag.value {
-                    self.report(Position::of(flag), "by_event_id: false means nothing; write by_event_id: true or remove it".to_owned());
+                    self.report(
+                        Position::of(flag),
+                        "by_event_id: false means nothing; write by_event_id: true or remove it"
+                            .to_owned(),
+                    );
                 }
             }
             spec.logsources.push(LogSourceDef {
@@ -1056,12 +1279,19 @@ impl Checker<'_> {
                     String::new()
                 }
             };
-            let service = raw.service.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+            let service = raw
+                .service
+                .as_ref()
+                .map(|s| s.value.clone())
+                .unwrap_or_default();
             let Some(event_id) = raw.event_id.as_ref().map(|e| e.value) else {
                 self.report(at, "event has no event_id; add event_id: NUMBER".to_owned());
                 continue;
             };
             let label = format!("event {}", display_event(&product, &service, event_id));
+            if service_lookup_key(&product, &service).len() > MAX_KEY_LEN {
+                self.report(at, format!("{label} is too long: its lookup key has more than {MAX_KEY_LEN} bytes; shorten the names"));
+            }
             let key = (product.clone(), service.clone(), event_id);
             if let Some(first) = seen.get(&key) {
                 let message = format!("duplicate {label} (first defined at {})", self.at(*first));
@@ -1080,13 +1310,24 @@ impl Checker<'_> {
                 note: raw.note,
             };
             let kind = if let Some(reason) = raw.no_source {
-                if parts.table.is_some() || parts.field_set.is_some() || parts.action_types.is_some() {
-                    self.report(Position::of(&reason), format!("{label} is both mapped and marked no_source; keep one of them"));
+                if parts.table.is_some()
+                    || parts.field_set.is_some()
+                    || parts.action_types.is_some()
+                {
+                    self.report(
+                        Position::of(&reason),
+                        format!("{label} is both mapped and marked no_source; keep one of them"),
+                    );
                 }
-                EventKind::NoSource { reason: reason.value }
+                EventKind::NoSource {
+                    reason: reason.value,
+                }
             } else {
                 if parts.table.is_none() && parts.action_types.is_none() {
-                    self.report(at, format!("{label} has neither a table nor no_source; add one of them"));
+                    self.report(
+                        at,
+                        format!("{label} has neither a table nor no_source; add one of them"),
+                    );
                 }
                 match self.check_source(parts, at, &label, names, spec) {
                     Some(source) => EventKind::Source(source),
@@ -1122,5 +1363,6 @@ fn is_snake_identifier(name: &str) -> bool {
 
 fn is_camel_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_uppercase()) && chars.all(|c| c.is_ascii_alphanumeric())
+    matches!(chars.next(), Some(c) if c.is_ascii_uppercase())
+        && chars.all(|c| c.is_ascii_alphanumeric())
 }

@@ -28,8 +28,9 @@ use generated::{
     LOGSOURCE_INDEX,
 };
 
-/// The longest lookup key built on the stack; longer keys cannot be in the spec's tables,
-/// whose product, category and service names are short identifiers.
+/// Maximum length in bytes of a lookup key built on the stack. The validator rejects spec
+/// entries with longer keys (`MAX_KEY_LEN` in `macros/src/spec.rs`), so a longer request
+/// cannot match and returns `None`.
 const KEY_CAPACITY: usize = 96;
 
 /// A lookup key assembled in a fixed stack buffer.
@@ -40,12 +41,18 @@ struct KeyBuffer {
 
 impl KeyBuffer {
     fn new() -> Self {
-        KeyBuffer { bytes: [0; KEY_CAPACITY], len: 0 }
+        KeyBuffer {
+            bytes: [0; KEY_CAPACITY],
+            len: 0,
+        }
     }
 
     /// Appends `text`; returns `None` when it does not fit.
     fn push(&mut self, text: &str) -> Option<()> {
-        let end = self.len.checked_add(text.len()).filter(|&end| end <= KEY_CAPACITY)?;
+        let end = self
+            .len
+            .checked_add(text.len())
+            .filter(|&end| end <= KEY_CAPACITY)?;
         self.bytes[self.len..end].copy_from_slice(text.as_bytes());
         self.len = end;
         Some(())
@@ -58,7 +65,11 @@ impl KeyBuffer {
 
 /// Builds the key of a log source the way the build script does: each part is `1` and its
 /// text, or `0` when absent, separated by `\x1f`.
-fn logsource_index(product: Option<&str>, category: Option<&str>, service: Option<&str>) -> Option<usize> {
+fn logsource_index(
+    product: Option<&str>,
+    category: Option<&str>,
+    service: Option<&str>,
+) -> Option<usize> {
     let mut key = KeyBuffer::new();
     for (i, part) in [product, category, service].into_iter().enumerate() {
         if i > 0 {
@@ -180,13 +191,19 @@ pub fn logsource_provenance(
     service: Option<&str>,
 ) -> Option<Provenance> {
     let (evidence, defined_at) = LOGSOURCE_EVIDENCE[logsource_index(product, category, service)?];
-    Some(Provenance { evidence, defined_at })
+    Some(Provenance {
+        evidence,
+        defined_at,
+    })
 }
 
 /// Returns the evidence and spec position of an event entry.
 pub fn event_provenance(product: &str, service: &str, event_id: u32) -> Option<Provenance> {
     let (evidence, defined_at) = EVENT_EVIDENCE[event_position(product, service, event_id)?];
-    Some(Provenance { evidence, defined_at })
+    Some(Provenance {
+        evidence,
+        defined_at,
+    })
 }
 
 impl Table {

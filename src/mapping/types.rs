@@ -151,7 +151,7 @@ pub struct EventKey {
     pub event_id: u32,
 }
 
-/// Where the facts behind a log source or event entry come from, for the coverage page.
+/// The evidence and spec position of a log source or event entry, for the coverage page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Provenance {
     /// The entry's `evidence`, with several items joined by `; `; empty when it gives none.
