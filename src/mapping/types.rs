@@ -132,3 +132,30 @@ pub struct FieldMapping {
     /// `mapping.yaml:line:column` of the entry.
     pub defined_at: &'static str,
 }
+
+/// The `(product, category, service)` of a log source entry; `None` where the spec leaves a
+/// part out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LogSourceKey {
+    pub product: Option<&'static str>,
+    pub category: Option<&'static str>,
+    pub service: Option<&'static str>,
+}
+
+/// The `(product, service, EventID)` of an event entry. `service` is empty for events of
+/// rules that name no service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventKey {
+    pub product: &'static str,
+    pub service: &'static str,
+    pub event_id: u32,
+}
+
+/// The evidence and spec position of a log source or event entry, for the coverage page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provenance {
+    /// The entry's `evidence`, with several items joined by `; `; empty when it gives none.
+    pub evidence: &'static str,
+    /// `mapping.yaml:line:column` of the entry.
+    pub defined_at: &'static str,
+}
