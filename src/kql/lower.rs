@@ -127,20 +127,25 @@ impl Lowering<'_> {
                 self.warnings.push(Warning { position: Some(predicate.position), item: Some(predicate.item.clone()), message });
             }
         }
-        match mapping.transform {
-            Some(transform) => self.apply_transform(transform, mapping, predicate),
-            None => match mapping.target {
+        if let Some(transform) = mapping.transform {
+            return self.apply_transform(transform, mapping, predicate);
+        }
+        if let (Some(_), Target::Column(_) | Target::Additional { .. }) = (mapping.value_map, mapping.target) {
+            let (operand, ty) = single_operand(mapping)?;
+            return lower_mapped_value(name, mapping, operand, ty, &predicate.test, self.source).map(Lowered::Expr);
+        }
+        match mapping.target {
                 Target::Column(column) => lower_test(Operand::Column(column.name), column.ty, &predicate.test, self.source)
                     .map(Lowered::Expr),
                 Target::Additional { key, ty } => {
                     lower_test(additional_operand(key, ty), ty, &predicate.test, self.source).map(Lowered::Expr)
                 }
                 Target::None { reason } => Err(no_column_error(name, self.source, reason)),
-                Target::ActionType | Target::Columns(_) => Err(ConvertError::new(
+                Target::ActionType => lower_action_type(name, mapping, &predicate.test).map(Lowered::Expr),
+                Target::Columns(_) => Err(ConvertError::new(
                     ConvertErrorKind::UnmappedField,
                     format!("field '{name}' needs a value transform, and the mapping names none (mapping.yaml entry at {})", mapping.defined_at),
                 )),
-            },
         }
     }
 
@@ -190,12 +195,11 @@ impl Lowering<'_> {
                 let (operand, ty) = single_operand(mapping)?;
                 lower_pipe_name(operand, ty, &predicate.test, self.source).map(Lowered::Expr)
             }
-            Transform::NetworkDirection => lower_network_direction(mapping, &predicate.test).map(Lowered::Expr),
-            Transform::ValueMap => {
+            Transform::HexNumber => {
                 let (operand, ty) = single_operand(mapping)?;
-                lower_mapped_value(name, mapping, operand, ty, &predicate.test, self.source).map(Lowered::Expr)
+                lower_hex_number(name, operand, ty, &predicate.test, self.source).map(Lowered::Expr)
             }
-            Transform::ActionType => lower_action_type(name, mapping, &predicate.test).map(Lowered::Expr),
+            Transform::NetworkDirection => lower_network_direction(mapping, &predicate.test).map(Lowered::Expr),
         }
     }
 
@@ -800,23 +804,22 @@ fn registry_joined(key: Column, value_name: Option<Column>) -> String {
     }
 }
 
-/// Rewrites hive prefixes at the start of the pattern and path segments anywhere in it, using
-/// the ordered value map of the field (`HKLM\` → `HKEY_LOCAL_MACHINE\`,
-/// `\CurrentControlSet\` → `\ControlSet001\`). Prefix entries end in `\` and apply only to a
-/// pattern that starts with literal text; entries starting with `\` apply anywhere.
+/// Rewrites the hive at the start of the pattern with the field's ordered value map
+/// (`HKLM\` → `HKEY_LOCAL_MACHINE\`; the first matching prefix wins, and only a pattern that
+/// starts with literal text has one), then path segments anywhere in it with
+/// `registry_path_rewrites` (`\CurrentControlSet\` → `\ControlSet001\`).
 fn rewrite_registry_pattern(value: &Pattern, map: Option<ValueMap>) -> Pattern {
-    let Some(map) = map else {
-        return value.clone();
-    };
-    let entries = mapping::value_map_entries(map);
+    let prefixes = map.map_or(&[][..], mapping::value_map_entries);
+    let infixes = mapping::value_map_entries(ValueMap::RegistryPathRewrites);
     map_literals(value, |index, text| {
         let mut text = text.to_owned();
-        for (from, to) in entries {
-            if from.starts_with('\\') {
-                text = replace_ignore_ascii_case(&text, from, to);
-            } else if index == 0 && starts_with_ignore_ascii_case(&text, from) {
+        if index == 0 {
+            if let Some((from, to)) = prefixes.iter().find(|(from, _)| starts_with_ignore_ascii_case(&text, from)) {
                 text = format!("{to}{}", &text[from.len()..]);
             }
+        }
+        for (from, to) in infixes {
+            text = replace_ignore_ascii_case(&text, from, to);
         }
         text
     })
@@ -1004,7 +1007,7 @@ fn lower_mapped_value(
     };
     match mapping::value_map(map, &key) {
         Some(translated) => {
-            let values: Vec<Literal> = translated.split('|').map(|v| Literal::String(v.to_owned())).collect();
+            let values: Vec<Literal> = translated.split(',').map(|v| Literal::String(v.to_owned())).collect();
             if values.len() == 1 {
                 Ok(Expr::Compare { lhs: operand, op: Op::Equal, rhs: values.into_iter().next().unwrap_or(Literal::String(String::new())) })
             } else {
@@ -1033,7 +1036,7 @@ fn lower_action_type(name: &str, mapping: &FieldMapping, test: &Test) -> Result<
     let found = mapping::value_map_entries(map).iter().find(|(k, _)| k.eq_ignore_ascii_case(&key));
     match found {
         Some((_, action_types)) => {
-            let values: Vec<Literal> = action_types.split('|').map(|v| Literal::String(v.to_owned())).collect();
+            let values: Vec<Literal> = action_types.split(',').map(|v| Literal::String(v.to_owned())).collect();
             if values.len() == 1 {
                 Ok(Expr::Compare { lhs: Operand::Column("ActionType"), op: Op::EqualCased, rhs: values.into_iter().next().unwrap_or(Literal::String(String::new())) })
             } else {
@@ -1044,6 +1047,17 @@ fn lower_action_type(name: &str, mapping: &FieldMapping, test: &Test) -> Result<
             "value '{key}' of field '{name}' has no Defender ActionType; known values: {}",
             mapping::value_map_entries(map).iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
         ))),
+    }
+}
+
+/// A number Sysmon writes in hex (`LogonId: '0x3e7'`) compared with a numeric column.
+fn lower_hex_number(name: &str, operand: Operand, ty: KustoType, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
+    match test {
+        Test::Pattern { value, .. } => match value.as_literal().and_then(|t| parse_integer(&t)) {
+            Some(number) => Ok(Expr::Compare { lhs: operand, op: Op::EqualCased, rhs: Literal::Long(number) }),
+            None => Err(unsupported(format!("field '{name}' takes a decimal or 0x-prefixed hexadecimal number, not the pattern '{value}'"))),
+        },
+        other => lower_test(operand, ty, other, source),
     }
 }
 
