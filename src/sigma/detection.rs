@@ -312,6 +312,11 @@ fn compile_values(
                 .with_hint("a field's value is a value or a list; put nested conditions in their own search identifier"));
         }
     };
+    if modifiers.has(Modifier::All) && values.len() < 2 {
+        return Err(Error::new(ValueError::AllOnSingleValue { field: shown.to_owned() }, key_position)
+            .with_item(cx.item)
+            .with_hint("drop 'all', or use a separate search identifier for another value of the same field"));
+    }
     let mut terms = Vec::with_capacity(values.len());
     for value in values {
         let Some(scalar) = value.as_scalar() else {
@@ -934,6 +939,14 @@ mod tests {
             ValueError::IncompatibleModifiers { field: "A".into(), first: "re".into(), second: "contains".into() }
         );
         assert_eq!(error("  sel:\n    A: []\n  condition: sel\n"), ValueError::EmptyList { field: "A".into() });
+        assert_eq!(
+            error("  sel:\n    A|contains|all: x\n  condition: sel\n"),
+            ValueError::AllOnSingleValue { field: "A".into() }
+        );
+        assert_eq!(
+            error("  sel:\n    A|contains|all: [x]\n  condition: sel\n"),
+            ValueError::AllOnSingleValue { field: "A".into() }
+        );
         assert_eq!(error("  sel:\n    A:\n      b: c\n  condition: sel\n"), ValueError::MapValue { field: "A".into() });
     }
 

@@ -254,6 +254,8 @@ pub enum ValueError {
     MapValue { field: String },
     /// A field's value is an empty list.
     EmptyList { field: String },
+    /// `all` on a single value, which the specification does not allow.
+    AllOnSingleValue { field: String },
 }
 
 impl fmt::Display for ValueError {
@@ -316,6 +318,10 @@ impl fmt::Display for ValueError {
                 write!(f, "value of field '{field}' is a mapping; expected a value or a list")
             }
             ValueError::EmptyList { field } => write!(f, "value of field '{field}' is an empty list"),
+            ValueError::AllOnSingleValue { field } => write!(
+                f,
+                "modifier 'all' on field '{field}' needs a list of two or more values"
+            ),
         }
     }
 }
