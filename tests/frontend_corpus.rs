@@ -15,7 +15,10 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[];
 const CORPUS_RULES: usize = 3141;
 
 fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -29,7 +32,9 @@ fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn count_predicates(expr: &Expr, count: &mut usize, regexes: &mut usize) {
     match expr {
         Expr::And(terms) | Expr::Or(terms) => {
-            terms.iter().for_each(|t| count_predicates(t, count, regexes));
+            terms
+                .iter()
+                .for_each(|t| count_predicates(t, count, regexes));
         }
         Expr::Not(inner) => count_predicates(inner, count, regexes),
         Expr::Pred(p) => {
@@ -44,7 +49,9 @@ fn count_predicates(expr: &Expr, count: &mut usize, regexes: &mut usize) {
 
 #[test]
 fn corpus_rules_parse() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let root = shared.join("corpus/sigmahq/rules");
     let mut files = Vec::new();
     rule_files(&root, &mut files);
@@ -58,20 +65,20 @@ fn corpus_rules_parse() {
     let mut regexes = 0;
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
-        let shown = path.strip_prefix(&root).unwrap().display().to_string();
-        let parsed = parse_bytes(&bytes, Some(&shown), &options);
-        assert_eq!(parsed.documents.len(), 1, "{shown}");
+        let label = path.strip_prefix(&root).unwrap().display().to_string();
+        let parsed = parse_bytes(&bytes, Some(&label), &options);
+        assert_eq!(parsed.documents.len(), 1, "{label}");
         for doc in parsed.documents {
             match doc {
                 Ok(Document::Rule(rule)) => {
                     rules += 1;
-                    assert!(!rule.conditions.is_empty(), "{shown}");
+                    assert!(!rule.conditions.is_empty(), "{label}");
                     for condition in &rule.conditions {
                         count_predicates(condition, &mut predicates, &mut regexes);
                     }
                 }
-                Ok(other) => panic!("{shown} is not a rule: {}", other.title()),
-                Err(e) => failures.push((shown.clone(), e.to_string())),
+                Ok(other) => panic!("{label} is not a rule: {}", other.title()),
+                Err(e) => failures.push((label.clone(), e.to_string())),
             }
         }
     }
@@ -88,7 +95,9 @@ fn corpus_rules_parse() {
     }
     for (file, reason) in EXPECTED_FAILURES {
         let failure = failures.iter().find(|(f, _)| f == file);
-        let Some((_, message)) = failure else { panic!("{file} was expected to fail ({reason})") };
+        let Some((_, message)) = failure else {
+            panic!("{file} was expected to fail ({reason})")
+        };
         assert!(message.contains(reason), "{file}: {message}");
     }
     assert_eq!(rules + failures.len(), CORPUS_RULES);

@@ -39,7 +39,10 @@ fn sigma_text(e: &Expr) -> String {
 /// Describes an expression by item names, to compare the shape of conditions.
 fn shape(e: &Expr) -> String {
     match e {
-        Expr::And(t) => format!("and({})", t.iter().map(shape).collect::<Vec<_>>().join(", ")),
+        Expr::And(t) => format!(
+            "and({})",
+            t.iter().map(shape).collect::<Vec<_>>().join(", ")
+        ),
         Expr::Or(t) => format!("or({})", t.iter().map(shape).collect::<Vec<_>>().join(", ")),
         Expr::Not(inner) => format!("not({})", shape(inner)),
         Expr::Pred(p) => format!("{}.{}", p.item, p.field.as_deref().unwrap_or("")),
@@ -49,8 +52,12 @@ fn shape(e: &Expr) -> String {
 #[test]
 fn b01_inner_wildcards_are_tokens() {
     let Some(rule) = rule("b01.yml") else { return };
-    let Expr::And(terms) = &rule.conditions[0] else { panic!("not an AND") };
-    let Test::Pattern { value, .. } = &pred(&terms[0]).test else { panic!("not a pattern") };
+    let Expr::And(terms) = &rule.conditions[0] else {
+        panic!("not an AND")
+    };
+    let Test::Pattern { value, .. } = &pred(&terms[0]).test else {
+        panic!("not a pattern")
+    };
     assert_eq!(
         value.parts,
         vec![
@@ -63,7 +70,9 @@ fn b01_inner_wildcards_are_tokens() {
             PatternPart::AnyRun,
         ]
     );
-    let Test::Pattern { value, .. } = &pred(&terms[1]).test else { panic!("not a pattern") };
+    let Test::Pattern { value, .. } = &pred(&terms[1]).test else {
+        panic!("not a pattern")
+    };
     assert_eq!(
         value.parts,
         vec![
@@ -78,8 +87,12 @@ fn b01_inner_wildcards_are_tokens() {
 #[test]
 fn b02_trailing_backslash() {
     let Some(rule) = rule("b02.yml") else { return };
-    let Expr::Or(terms) = &rule.conditions[0] else { panic!("not an OR") };
-    let Test::Pattern { value, .. } = &pred(&terms[0]).test else { panic!("not a pattern") };
+    let Expr::Or(terms) = &rule.conditions[0] else {
+        panic!("not an OR")
+    };
+    let Test::Pattern { value, .. } = &pred(&terms[0]).test else {
+        panic!("not a pattern")
+    };
     assert_eq!(
         value.parts,
         vec![
@@ -88,14 +101,24 @@ fn b02_trailing_backslash() {
             PatternPart::AnyRun
         ]
     );
-    let Test::Pattern { value, .. } = &pred(&terms[1]).test else { panic!("not a pattern") };
-    assert_eq!(value.parts, vec![PatternPart::AnyRun, PatternPart::Literal("\\Startup*".into())]);
+    let Test::Pattern { value, .. } = &pred(&terms[1]).test else {
+        panic!("not a pattern")
+    };
+    assert_eq!(
+        value.parts,
+        vec![
+            PatternPart::AnyRun,
+            PatternPart::Literal("\\Startup*".into())
+        ]
+    );
 }
 
 #[test]
 fn b03_escapes_decoded() {
     let Some(rule) = rule("b03.yml") else { return };
-    let Expr::And(terms) = &rule.conditions[0] else { panic!("not an AND") };
+    let Expr::And(terms) = &rule.conditions[0] else {
+        panic!("not an AND")
+    };
     let literals: Vec<Pattern> = terms
         .iter()
         .map(|t| match &pred(t).test {
@@ -125,7 +148,9 @@ fn b04_not_wraps_the_group() {
 
 #[test]
 fn b05_placeholder_needs_a_value() {
-    let Some(result) = load("b05.yml", &ParseOptions::default()) else { return };
+    let Some(result) = load("b05.yml", &ParseOptions::default()) else {
+        return;
+    };
     let err = result.unwrap_err();
     assert_eq!(
         err.kind,
@@ -136,14 +161,20 @@ fn b05_placeholder_needs_a_value() {
     );
     assert_eq!(err.item.as_deref(), Some("filter_servers"));
     let mut options = ParseOptions::default();
-    options.placeholders.insert("Servers".into(), vec!["srv-*".into()]);
+    options
+        .placeholders
+        .insert("Servers".into(), vec!["srv-*".into()]);
     let rule = load("b05.yml", &options).unwrap().unwrap();
     assert_eq!(
         shape(&rule.conditions[0]),
         "and(or(selection.Image, selection.Image), selection.CommandLine, not(filter_servers.Computer))"
     );
-    let Expr::And(terms) = &rule.conditions[0] else { unreachable!() };
-    let Expr::Not(inner) = &terms[2] else { unreachable!() };
+    let Expr::And(terms) = &rule.conditions[0] else {
+        unreachable!()
+    };
+    let Expr::Not(inner) = &terms[2] else {
+        unreachable!()
+    };
     assert_eq!(sigma_text(inner), "srv-*");
 }
 
@@ -170,7 +201,12 @@ fn b07_all_semantics() {
 #[test]
 fn b08_hash_list_is_an_or() {
     let Some(rule) = rule("b08.yml") else { return };
-    let Expr::Or(terms) = &rule.conditions[0] else { panic!("not an OR") };
+    let Expr::Or(terms) = &rule.conditions[0] else {
+        panic!("not an OR")
+    };
     assert_eq!(terms.len(), 3);
-    assert_eq!(sigma_text(&terms[2]), "*IMPHASH=00000000000000000000000000000003*");
+    assert_eq!(
+        sigma_text(&terms[2]),
+        "*IMPHASH=00000000000000000000000000000003*"
+    );
 }
