@@ -3,8 +3,8 @@
 
 use sigma_mde::ir::Position;
 use sigma_mde::sigma::{
-    condition, parse_bytes, parse_file, yaml, ConditionError, Error, ErrorKind, ParseOptions,
-    YamlError,
+    condition, detection, parse_bytes, parse_file, yaml, ConditionError, Error, ErrorKind,
+    ParseOptions, RuleError, YamlError,
 };
 
 fn single_error(text: &str) -> Error {
@@ -211,4 +211,39 @@ fn garbage_never_panics() {
             }
         }
     }
+}
+
+#[test]
+fn values_multiplied_past_predicate_limit() {
+    let mut text = String::from("title: t\ndetection:\n  sel:\n    A|windash:\n");
+    for i in 0..200 {
+        text.push_str(&format!("      - '-a{i} -b -c -d'\n"));
+    }
+    text.push_str("  condition: sel\n");
+    let err = single_error(&text);
+    assert_eq!(
+        err.kind,
+        ErrorKind::Rule(RuleError::TooManyPredicates {
+            limit: detection::MAX_PREDICATES
+        })
+    );
+    assert_eq!(err.item.as_deref(), Some("sel"));
+}
+
+#[test]
+fn condition_repeated_past_predicate_limit() {
+    let mut text = String::from("title: t\ndetection:\n  sel:\n    A:\n");
+    for i in 0..1000 {
+        text.push_str(&format!("      - v{i}\n"));
+    }
+    let condition = vec!["sel"; 200].join(" and ");
+    text.push_str(&format!("  condition: {condition}\n"));
+    let err = single_error(&text);
+    assert!(
+        matches!(
+            err.kind,
+            ErrorKind::Condition(ConditionError::TooLarge { limit, .. }) if limit == detection::MAX_PREDICATES
+        ),
+        "{err}"
+    );
 }

@@ -4,7 +4,7 @@
 //! Precedence from loosest to tightest: `or`, `and`, `not`, `1 of`/`all of`, parentheses.
 //! Keywords are case-insensitive.
 
-use super::detection::{and, or};
+use super::detection::{and, or, MAX_PREDICATES};
 use super::error::ConditionError;
 use crate::ir::Expr;
 
@@ -18,14 +18,14 @@ pub const MAX_CONDITION_DEPTH: usize = 64;
 pub(crate) struct Items<'a> {
     pub names: &'a [String],
     pub exprs: &'a [Expr],
+    /// The number of predicates of each expression.
+    pub sizes: &'a [usize],
 }
 
 impl Items<'_> {
-    fn get(&self, name: &str) -> Option<&Expr> {
-        self.names
-            .iter()
-            .position(|n| n == name)
-            .map(|i| &self.exprs[i])
+    fn get(&self, name: &str) -> Option<(&Expr, usize)> {
+        let i = self.names.iter().position(|n| n == name)?;
+        Some((&self.exprs[i], self.sizes[i]))
     }
 }
 
@@ -130,8 +130,13 @@ fn is_identifier_char(c: char) -> bool {
         )
 }
 
-/// Compiles a condition over the rule's compiled search identifiers.
-pub(crate) fn compile(text: &str, items: &Items<'_>) -> Result<Expr, ConditionError> {
+/// Compiles a condition over the rule's compiled search identifiers. `used` counts the
+/// predicates of the rule's conditions so far, for [`MAX_PREDICATES`].
+pub(crate) fn compile(
+    text: &str,
+    items: &Items<'_>,
+    used: &mut usize,
+) -> Result<Expr, ConditionError> {
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
         return Err(ConditionError::Empty);
@@ -141,6 +146,7 @@ pub(crate) fn compile(text: &str, items: &Items<'_>) -> Result<Expr, ConditionEr
         next: 0,
         items,
         depth: 0,
+        used,
     };
     let expr = parser.or_expr()?;
     if let Some((token, column)) = parser.tokens.get(parser.next) {
@@ -160,6 +166,7 @@ struct Parser<'t, 'a> {
     next: usize,
     items: &'t Items<'t>,
     depth: usize,
+    used: &'t mut usize,
 }
 
 impl Parser<'_, '_> {
@@ -169,6 +176,18 @@ impl Parser<'_, '_> {
 
     fn column(&self) -> usize {
         self.tokens.get(self.next).map_or(0, |(_, c)| *c)
+    }
+
+    /// Counts `size` more predicates, failing past the limit.
+    fn spend(&mut self, size: usize, column: usize) -> Result<(), ConditionError> {
+        *self.used = self.used.saturating_add(size);
+        if *self.used > MAX_PREDICATES {
+            return Err(ConditionError::TooLarge {
+                limit: MAX_PREDICATES,
+                column,
+            });
+        }
+        Ok(())
     }
 
     fn or_expr(&mut self) -> Result<Expr, ConditionError> {
@@ -249,7 +268,10 @@ impl Parser<'_, '_> {
                 self.quantified(true)
             }
             Token::Word(name) => match self.items.get(name) {
-                Some(expr) => Ok(expr.clone()),
+                Some((expr, size)) => {
+                    self.spend(size, column)?;
+                    Ok(expr.clone())
+                }
                 None => Err(ConditionError::UndefinedIdentifier {
                     name: name.to_owned(),
                     column,
@@ -281,22 +303,21 @@ impl Parser<'_, '_> {
             });
         };
         self.next += 1;
-        let selected: Vec<Expr> = match target {
-            Token::Them => self
-                .items
+        let items = self.items;
+        let selected: Vec<(&Expr, usize)> = match target {
+            Token::Them => items
                 .names
                 .iter()
-                .zip(self.items.exprs)
+                .zip(items.exprs.iter().zip(items.sizes))
                 .filter(|(name, _)| !name.starts_with('_'))
-                .map(|(_, e)| e.clone())
+                .map(|(_, (e, size))| (e, *size))
                 .collect(),
-            Token::Word(pattern) | Token::Number(pattern) => self
-                .items
+            Token::Word(pattern) | Token::Number(pattern) => items
                 .names
                 .iter()
-                .zip(self.items.exprs)
+                .zip(items.exprs.iter().zip(items.sizes))
                 .filter(|(name, _)| glob_match(pattern, name))
-                .map(|(_, e)| e.clone())
+                .map(|(_, (e, size))| (e, *size))
                 .collect(),
             other => {
                 return Err(ConditionError::UnexpectedToken {
@@ -305,6 +326,9 @@ impl Parser<'_, '_> {
                 })
             }
         };
+        let size = selected.iter().map(|(_, size)| size).sum();
+        self.spend(size, column)?;
+        let selected: Vec<Expr> = selected.into_iter().map(|(e, _)| e.clone()).collect();
         if selected.is_empty() {
             return Err(ConditionError::PatternMatchesNothing {
                 pattern: target.text(),
@@ -364,13 +388,13 @@ mod tests {
     fn run(condition: &str, names: &[&str]) -> Result<Expr, ConditionError> {
         let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
         let exprs: Vec<Expr> = names.iter().map(|n| leaf(n)).collect();
-        compile(
-            condition,
-            &Items {
-                names: &names,
-                exprs: &exprs,
-            },
-        )
+        let sizes = vec![1; names.len()];
+        let items = Items {
+            names: &names,
+            exprs: &exprs,
+            sizes: &sizes,
+        };
+        compile(condition, &items, &mut 0)
     }
 
     fn not(e: Expr) -> Expr {

@@ -1,5 +1,6 @@
 //! Detection items to IR expressions: field names and modifiers, values, lists and maps.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use super::error::{Error, RuleError, ValueError};
@@ -16,6 +17,16 @@ use crate::ir::{
 /// value with six switches would make 15,625. Checked after each expanding modifier; raises
 /// [`ValueError::TooManyAlternatives`].
 pub const MAX_ALTERNATIVES: usize = 4096;
+
+/// Maximum number of predicates in one rule, counted over its detection items and again
+/// over its compiled conditions.
+///
+/// Guards memory against rules that multiply values (many values, each with thousands of
+/// `windash` alternatives) and conditions that repeat a large identifier thousands of
+/// times. Checked after each value and each identifier used in a condition; raises
+/// [`RuleError::TooManyPredicates`] or [`super::error::ConditionError::TooLarge`]. The
+/// SigmaHQ corpus has about 40,000 predicates in all of its 3,141 rules.
+pub const MAX_PREDICATES: usize = 100_000;
 
 /// A modifier of a detection field, `field|modifier|...`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,6 +287,8 @@ pub(crate) fn parse_key(
 pub(crate) struct Context<'a> {
     pub item: &'a str,
     pub placeholders: &'a HashMap<String, Vec<String>>,
+    /// Predicates made so far in the rule, for [`MAX_PREDICATES`].
+    pub predicates: &'a Cell<usize>,
 }
 
 /// Compiles one detection item (a search identifier's value) into an expression.
@@ -413,6 +426,17 @@ fn compile_values(
         };
         let tests = compile_value(field_label, modifiers, scalar, cx)
             .map_err(|e| Error::new(e, value.position).with_item(cx.item))?;
+        cx.predicates
+            .set(cx.predicates.get().saturating_add(tests.len()));
+        if cx.predicates.get() > MAX_PREDICATES {
+            return Err(Error::new(
+                RuleError::TooManyPredicates {
+                    limit: MAX_PREDICATES,
+                },
+                value.position,
+            )
+            .with_item(cx.item));
+        }
         let predicates = tests
             .into_iter()
             .map(|test| {
@@ -731,6 +755,15 @@ fn describe(value: &ScalarValue<'_>) -> String {
         ScalarValue::Int(n) => format!("the number {n}"),
         ScalarValue::Float(x) => format!("the number {x}"),
         ScalarValue::String(s) => format!("'{s}'"),
+    }
+}
+
+/// Counts the predicates of an expression.
+pub(crate) fn count_predicates(expr: &Expr) -> usize {
+    match expr {
+        Expr::And(terms) | Expr::Or(terms) => terms.iter().map(count_predicates).sum(),
+        Expr::Not(inner) => count_predicates(inner),
+        Expr::Pred(_) => 1,
     }
 }
 

@@ -235,6 +235,10 @@ pub enum RuleError {
     InvalidCorrelationCondition {
         reason: String,
     },
+    /// The detection items compile into more predicates than allowed.
+    TooManyPredicates {
+        limit: usize,
+    },
 }
 
 impl fmt::Display for RuleError {
@@ -271,6 +275,9 @@ impl fmt::Display for RuleError {
             ),
             RuleError::InvalidCorrelationCondition { reason } => {
                 write!(f, "invalid correlation condition: {reason}")
+            }
+            RuleError::TooManyPredicates { limit } => {
+                write!(f, "detection expands into more than {limit} predicates")
             }
         }
     }
@@ -473,6 +480,11 @@ pub enum ConditionError {
         limit: usize,
         column: usize,
     },
+    /// The condition repeats search identifiers until it exceeds the predicate limit.
+    TooLarge {
+        limit: usize,
+        column: usize,
+    },
 }
 
 impl ConditionError {
@@ -488,7 +500,8 @@ impl ConditionError {
             | ConditionError::PatternMatchesNothing { column, .. }
             | ConditionError::UnsupportedCount { column, .. }
             | ConditionError::Aggregation { column }
-            | ConditionError::TooDeep { column, .. } => Some(*column),
+            | ConditionError::TooDeep { column, .. }
+            | ConditionError::TooLarge { column, .. } => Some(*column),
         }
     }
 }
@@ -532,6 +545,10 @@ impl fmt::Display for ConditionError {
             ConditionError::TooDeep { limit, column } => write!(
                 f,
                 "condition nests deeper than {limit} levels at column {column}"
+            ),
+            ConditionError::TooLarge { limit, column } => write!(
+                f,
+                "condition expands into more than {limit} predicates at column {column}"
             ),
         }
     }

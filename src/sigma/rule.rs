@@ -1,6 +1,7 @@
 //! The typed Sigma documents: rules, and the metadata and detection readers that
 //! correlations and filters share with them.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use super::condition::{self, Items};
@@ -31,6 +32,8 @@ pub struct Rule {
     pub fields: Vec<String>,
     pub falsepositives: Vec<String>,
     pub scope: Vec<String>,
+    /// The deprecated `timeframe` of the detection, as written; correlations replace it.
+    pub timeframe: Option<String>,
     /// Top-level keys the specification does not define, in file order.
     pub custom: Vec<Entry>,
     /// One compiled expression per condition (`condition` may be a list).
@@ -220,6 +223,7 @@ pub(crate) fn compile_detection(
     let mut names = Vec::new();
     let mut exprs = Vec::new();
     let mut condition_entry = None;
+    let predicates = Cell::new(0);
     for entry in entries {
         if entry.key == "condition" {
             condition_entry = Some(entry);
@@ -231,6 +235,7 @@ pub(crate) fn compile_detection(
         let cx = Context {
             item: &entry.key,
             placeholders,
+            predicates: &predicates,
         };
         let expr =
             detection::compile_item(&entry.value, &cx).map_err(|e| e.with_item(&entry.key))?;
@@ -246,10 +251,13 @@ pub(crate) fn compile_detection(
     if names.is_empty() {
         return Err(Error::new(RuleError::NoDetectionItems, section));
     }
+    let sizes: Vec<usize> = exprs.iter().map(detection::count_predicates).collect();
     let items = Items {
         names: &names,
         exprs: &exprs,
+        sizes: &sizes,
     };
+    let mut used = 0;
     let condition_nodes: Vec<&Node> = match &condition_entry.value.kind {
         NodeKind::Sequence(list) => list.iter().collect(),
         _ => vec![&condition_entry.value],
@@ -272,7 +280,7 @@ pub(crate) fn compile_detection(
                 "a condition text or a list of them",
             ));
         };
-        let expr = condition::compile(&scalar.text, &items).map_err(|e| {
+        let expr = condition::compile(&scalar.text, &items, &mut used).map_err(|e| {
             // Point into the condition when it is written on one line.
             let mut at = node.position;
             if let Some(column) = e.column() {
@@ -307,8 +315,13 @@ impl Rule {
         let detection_entries = detection.value.as_mapping().ok_or_else(|| {
             wrong_type(detection, "a mapping of search identifiers and 'condition'")
         })?;
-        let compiled =
-            compile_detection(detection_entries, detection.key_position, &[], placeholders)?;
+        let compiled = compile_detection(
+            detection_entries,
+            detection.key_position,
+            &["timeframe"],
+            placeholders,
+        )?;
+        let timeframe = opt_string(detection_entries.iter().find(|e| e.key == "timeframe"))?;
         let rule = Rule {
             title,
             id: opt_string(keys.take("id"))?,
@@ -328,6 +341,7 @@ impl Rule {
             fields: string_list(keys.take("fields"))?,
             falsepositives: string_list(keys.take("falsepositives"))?,
             scope: string_list(keys.take("scope"))?,
+            timeframe,
             custom: Vec::new(),
             conditions: compiled.conditions,
             condition_texts: compiled.texts,
