@@ -477,6 +477,8 @@ pub(crate) fn parse_network(text: &str) -> Result<Network, String> {
 
 /// Checks that a regular expression parses and uses only what RE2 supports. Returns the
 /// error message and whether it is a missing RE2 feature (look-around, back-reference).
+// NOTE: regex-syntax (0.8) also accepts a few forms RE2 rejects, such as class set
+// operations (`[a-z&&[^aeiou]]`); Defender then rejects the query when it runs.
 pub(crate) fn check_regex(pattern: &str) -> Result<(), (String, bool)> {
     use regex_syntax::ast::{parse::ParserBuilder, ErrorKind};
     let mut parser = ParserBuilder::new().nest_limit(100).build();
