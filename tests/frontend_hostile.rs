@@ -3,8 +3,8 @@
 
 use sigma_mde::ir::Position;
 use sigma_mde::sigma::{
-    condition, parse_bytes, parse_file, yaml, ConditionError, Error, ErrorKind, ParseOptions,
-    YamlError,
+    condition, detection, parse_bytes, parse_file, yaml, ConditionError, Error, ErrorKind,
+    ParseOptions, RuleError, YamlError,
 };
 
 fn single_error(text: &str) -> Error {
@@ -15,14 +15,20 @@ fn single_error(text: &str) -> Error {
 
 #[test]
 fn alias_bomb() {
-    let mut text = String::from("title: bomb\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let mut text =
+        String::from("title: bomb\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..=9 {
         let previous = format!("*l{}", level - 1);
-        let list = vec![previous.as_str(); 9].join(", ");
+        let list = [previous.as_str(); 9].join(", ");
         text.push_str(&format!("l{level}: &l{level} [{list}]\n"));
     }
     let err = single_error(&text);
-    assert_eq!(err.kind, ErrorKind::Yaml(YamlError::TooManyNodes { limit: yaml::MAX_NODES }));
+    assert_eq!(
+        err.kind,
+        ErrorKind::Yaml(YamlError::TooManyNodes {
+            limit: yaml::MAX_NODES
+        })
+    );
     assert_eq!(err.file.as_deref(), Some("hostile.yml"));
 }
 
@@ -33,21 +39,36 @@ fn many_aliases() {
         text.push_str("  - *a\n");
     }
     let err = single_error(&text);
-    assert_eq!(err.kind, ErrorKind::Yaml(YamlError::TooManyAliases { limit: yaml::MAX_ALIASES }));
+    assert_eq!(
+        err.kind,
+        ErrorKind::Yaml(YamlError::TooManyAliases {
+            limit: yaml::MAX_ALIASES
+        })
+    );
 }
 
 #[test]
 fn flow_nesting_40000_deep() {
     let text = format!("title: deep\nx: {}", "[".repeat(40_000));
     let err = single_error(&text);
-    assert_eq!(err.kind, ErrorKind::Yaml(YamlError::NestingTooDeep { limit: yaml::MAX_DEPTH }));
+    assert_eq!(
+        err.kind,
+        ErrorKind::Yaml(YamlError::NestingTooDeep {
+            limit: yaml::MAX_DEPTH
+        })
+    );
 }
 
 #[test]
 fn block_nesting_40000_deep() {
     let text = format!("title: deep\nx:\n{}x\n", "- ".repeat(40_000));
     let err = single_error(&text);
-    assert_eq!(err.kind, ErrorKind::Yaml(YamlError::NestingTooDeep { limit: yaml::MAX_DEPTH }));
+    assert_eq!(
+        err.kind,
+        ErrorKind::Yaml(YamlError::NestingTooDeep {
+            limit: yaml::MAX_DEPTH
+        })
+    );
 }
 
 #[test]
@@ -70,17 +91,30 @@ fn condition_nesting_40000_deep() {
 fn twenty_thousand_documents() {
     let text = "---\ntitle: t\n".repeat(20_000);
     let err = single_error(&text);
-    assert_eq!(err.kind, ErrorKind::Yaml(YamlError::TooManyDocuments { limit: yaml::MAX_DOCUMENTS }));
-    assert_eq!(err.position.line, u32::try_from(yaml::MAX_DOCUMENTS * 2 + 1).unwrap());
+    assert_eq!(
+        err.kind,
+        ErrorKind::Yaml(YamlError::TooManyDocuments {
+            limit: yaml::MAX_DOCUMENTS
+        })
+    );
+    assert_eq!(
+        err.position.line,
+        u32::try_from(yaml::MAX_DOCUMENTS * 2 + 1).unwrap()
+    );
 }
 
 #[test]
 fn ten_megabyte_scalar() {
-    let text = format!("title: big\ndescription: {}\n", "a".repeat(10 * 1024 * 1024));
+    let text = format!(
+        "title: big\ndescription: {}\n",
+        "a".repeat(10 * 1024 * 1024)
+    );
     let err = single_error(&text);
     assert_eq!(
         err.kind,
-        ErrorKind::Yaml(YamlError::DocumentTooLarge { limit: yaml::MAX_DOCUMENT_BYTES })
+        ErrorKind::Yaml(YamlError::DocumentTooLarge {
+            limit: yaml::MAX_DOCUMENT_BYTES
+        })
     );
 }
 
@@ -96,14 +130,18 @@ fn duplicate_selection_keys() {
         })
     );
     assert_eq!(err.position, Position { line: 7, column: 3 });
-    assert!(err.to_string().starts_with("hostile.yml:7:3: duplicate key 'selection' (first defined at 5:3)"));
+    assert!(err
+        .to_string()
+        .starts_with("hostile.yml:7:3: duplicate key 'selection' (first defined at 5:3)"));
 }
 
 #[test]
 fn duplicate_field_keys() {
     let text = "title: t\ndetection:\n  selection:\n    A: x\n    A: y\n  condition: selection\n";
     let err = single_error(text);
-    assert!(matches!(err.kind, ErrorKind::Yaml(YamlError::DuplicateKey { ref key, .. }) if key == "A"));
+    assert!(
+        matches!(err.kind, ErrorKind::Yaml(YamlError::DuplicateKey { ref key, .. }) if key == "A")
+    );
 }
 
 #[test]
@@ -112,15 +150,25 @@ fn invalid_utf8() {
     let mut parsed = parse_bytes(bytes, Some("latin1.yml"), &ParseOptions::default());
     let err = parsed.documents.remove(0).expect_err("expected an error");
     assert_eq!(err.kind, ErrorKind::Yaml(YamlError::InvalidUtf8));
-    assert_eq!(err.position, Position { line: 2, column: 17 });
+    assert_eq!(
+        err.position,
+        Position {
+            line: 2,
+            column: 17
+        }
+    );
     assert_eq!(err.file.as_deref(), Some("latin1.yml"));
 }
 
 #[test]
 fn windash_explosion() {
-    let text = "title: t\ndetection:\n  sel:\n    A|windash: '-a -b -c -d -e -f'\n  condition: sel\n";
+    let text =
+        "title: t\ndetection:\n  sel:\n    A|windash: '-a -b -c -d -e -f'\n  condition: sel\n";
     let err = single_error(text);
-    assert!(err.to_string().contains("more than 4096 alternatives"), "{err}");
+    assert!(
+        err.to_string().contains("more than 4096 alternatives"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -163,4 +211,39 @@ fn garbage_never_panics() {
             }
         }
     }
+}
+
+#[test]
+fn values_multiplied_past_predicate_limit() {
+    let mut text = String::from("title: t\ndetection:\n  sel:\n    A|windash:\n");
+    for i in 0..200 {
+        text.push_str(&format!("      - '-a{i} -b -c -d'\n"));
+    }
+    text.push_str("  condition: sel\n");
+    let err = single_error(&text);
+    assert_eq!(
+        err.kind,
+        ErrorKind::Rule(RuleError::TooManyPredicates {
+            limit: detection::MAX_PREDICATES
+        })
+    );
+    assert_eq!(err.item.as_deref(), Some("sel"));
+}
+
+#[test]
+fn condition_repeated_past_predicate_limit() {
+    let mut text = String::from("title: t\ndetection:\n  sel:\n    A:\n");
+    for i in 0..1000 {
+        text.push_str(&format!("      - v{i}\n"));
+    }
+    let condition = vec!["sel"; 200].join(" and ");
+    text.push_str(&format!("  condition: {condition}\n"));
+    let err = single_error(&text);
+    assert!(
+        matches!(
+            err.kind,
+            ErrorKind::Condition(ConditionError::TooLarge { limit, .. }) if limit == detection::MAX_PREDICATES
+        ),
+        "{err}"
+    );
 }

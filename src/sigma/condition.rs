@@ -4,7 +4,7 @@
 //! Precedence from loosest to tightest: `or`, `and`, `not`, `1 of`/`all of`, parentheses.
 //! Keywords are case-insensitive.
 
-use super::detection::{and, or};
+use super::detection::{and, or, MAX_PREDICATES};
 use super::error::ConditionError;
 use crate::ir::Expr;
 
@@ -18,11 +18,14 @@ pub const MAX_CONDITION_DEPTH: usize = 64;
 pub(crate) struct Items<'a> {
     pub names: &'a [String],
     pub exprs: &'a [Expr],
+    /// The number of predicates of each expression.
+    pub sizes: &'a [usize],
 }
 
 impl Items<'_> {
-    fn get(&self, name: &str) -> Option<&Expr> {
-        self.names.iter().position(|n| n == name).map(|i| &self.exprs[i])
+    fn get(&self, name: &str) -> Option<(&Expr, usize)> {
+        let i = self.names.iter().position(|n| n == name)?;
+        Some((&self.exprs[i], self.sizes[i]))
     }
 }
 
@@ -107,7 +110,12 @@ fn tokenize(text: &str) -> Result<Vec<Spanned<'_>>, ConditionError> {
                 };
                 tokens.push((token, column));
             }
-            other => return Err(ConditionError::UnexpectedCharacter { character: other, column }),
+            other => {
+                return Err(ConditionError::UnexpectedCharacter {
+                    character: other,
+                    column,
+                })
+            }
         }
     }
     Ok(tokens)
@@ -115,22 +123,40 @@ fn tokenize(text: &str) -> Result<Vec<Spanned<'_>>, ConditionError> {
 
 /// Characters of search identifiers and patterns: anything but blanks, parentheses and `|`.
 fn is_identifier_char(c: char) -> bool {
-    !c.is_whitespace() && !matches!(c, '(' | ')' | '|' | '"' | '\'' | ',' | ';' | '=' | '<' | '>' | '!')
+    !c.is_whitespace()
+        && !matches!(
+            c,
+            '(' | ')' | '|' | '"' | '\'' | ',' | ';' | '=' | '<' | '>' | '!'
+        )
 }
 
-/// Compiles a condition over the rule's compiled search identifiers.
-pub(crate) fn compile(text: &str, items: &Items<'_>) -> Result<Expr, ConditionError> {
+/// Compiles a condition over the rule's compiled search identifiers. `used` counts the
+/// predicates of the rule's conditions so far, for [`MAX_PREDICATES`].
+pub(crate) fn compile(
+    text: &str,
+    items: &Items<'_>,
+    used: &mut usize,
+) -> Result<Expr, ConditionError> {
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
         return Err(ConditionError::Empty);
     }
-    let mut parser = Parser { tokens: &tokens, next: 0, items, depth: 0 };
+    let mut parser = Parser {
+        tokens: &tokens,
+        next: 0,
+        items,
+        depth: 0,
+        used,
+    };
     let expr = parser.or_expr()?;
     if let Some((token, column)) = parser.tokens.get(parser.next) {
         if *token == Token::Pipe {
             return Err(ConditionError::Aggregation { column: *column });
         }
-        return Err(ConditionError::TrailingTokens { token: token.text(), column: *column });
+        return Err(ConditionError::TrailingTokens {
+            token: token.text(),
+            column: *column,
+        });
     }
     Ok(expr)
 }
@@ -140,6 +166,7 @@ struct Parser<'t, 'a> {
     next: usize,
     items: &'t Items<'t>,
     depth: usize,
+    used: &'t mut usize,
 }
 
 impl Parser<'_, '_> {
@@ -149,6 +176,18 @@ impl Parser<'_, '_> {
 
     fn column(&self) -> usize {
         self.tokens.get(self.next).map_or(0, |(_, c)| *c)
+    }
+
+    /// Counts `size` more predicates, failing past the limit.
+    fn spend(&mut self, size: usize, column: usize) -> Result<(), ConditionError> {
+        *self.used = self.used.saturating_add(size);
+        if *self.used > MAX_PREDICATES {
+            return Err(ConditionError::TooLarge {
+                limit: MAX_PREDICATES,
+                column,
+            });
+        }
+        Ok(())
     }
 
     fn or_expr(&mut self) -> Result<Expr, ConditionError> {
@@ -173,7 +212,10 @@ impl Parser<'_, '_> {
     fn enter(&mut self, column: usize) -> Result<(), ConditionError> {
         self.depth += 1;
         if self.depth > MAX_CONDITION_DEPTH {
-            return Err(ConditionError::TooDeep { limit: MAX_CONDITION_DEPTH, column });
+            return Err(ConditionError::TooDeep {
+                limit: MAX_CONDITION_DEPTH,
+                column,
+            });
         }
         Ok(())
     }
@@ -192,7 +234,9 @@ impl Parser<'_, '_> {
 
     fn primary(&mut self) -> Result<Expr, ConditionError> {
         let Some((token, column)) = self.tokens.get(self.next).cloned() else {
-            return Err(ConditionError::UnexpectedEnd { expected: "a search identifier, 'not', '1 of', 'all of' or '('" });
+            return Err(ConditionError::UnexpectedEnd {
+                expected: "a search identifier, 'not', '1 of', 'all of' or '('",
+            });
         };
         self.next += 1;
         match token {
@@ -206,62 +250,90 @@ impl Parser<'_, '_> {
                         Ok(inner)
                     }
                     Some((Token::Pipe, c)) => Err(ConditionError::Aggregation { column: *c }),
-                    Some((other, c)) => {
-                        Err(ConditionError::UnexpectedToken { token: other.text(), column: *c })
-                    }
+                    Some((other, c)) => Err(ConditionError::UnexpectedToken {
+                        token: other.text(),
+                        column: *c,
+                    }),
                     None => Err(ConditionError::UnclosedParenthesis { column }),
                 }
             }
-            Token::All => self.quantified(false, column),
+            Token::All => self.quantified(false),
             Token::Number(n) => {
                 if n.trim_start_matches('0') != "1" {
-                    return Err(ConditionError::UnsupportedCount { count: n.to_owned(), column });
+                    return Err(ConditionError::UnsupportedCount {
+                        count: n.to_owned(),
+                        column,
+                    });
                 }
-                self.quantified(true, column)
+                self.quantified(true)
             }
             Token::Word(name) => match self.items.get(name) {
-                Some(expr) => Ok(expr.clone()),
-                None => Err(ConditionError::UndefinedIdentifier { name: name.to_owned(), column }),
+                Some((expr, size)) => {
+                    self.spend(size, column)?;
+                    Ok(expr.clone())
+                }
+                None => Err(ConditionError::UndefinedIdentifier {
+                    name: name.to_owned(),
+                    column,
+                }),
             },
             Token::Pipe => Err(ConditionError::Aggregation { column }),
-            other => Err(ConditionError::UnexpectedToken { token: other.text(), column }),
+            other => Err(ConditionError::UnexpectedToken {
+                token: other.text(),
+                column,
+            }),
         }
     }
 
     /// `1 of X` (`any` true: OR) or `all of X` (AND) after the count.
-    fn quantified(&mut self, any: bool, _count_column: usize) -> Result<Expr, ConditionError> {
+    fn quantified(&mut self, any: bool) -> Result<Expr, ConditionError> {
         match self.tokens.get(self.next) {
             Some((Token::Of, _)) => self.next += 1,
             Some((other, c)) => {
-                return Err(ConditionError::UnexpectedToken { token: other.text(), column: *c })
+                return Err(ConditionError::UnexpectedToken {
+                    token: other.text(),
+                    column: *c,
+                })
             }
             None => return Err(ConditionError::UnexpectedEnd { expected: "'of'" }),
         }
         let Some((target, column)) = self.tokens.get(self.next).cloned() else {
-            return Err(ConditionError::UnexpectedEnd { expected: "'them' or a search identifier pattern" });
+            return Err(ConditionError::UnexpectedEnd {
+                expected: "'them' or a search identifier pattern",
+            });
         };
         self.next += 1;
-        let selected: Vec<Expr> = match target {
-            Token::Them => self
-                .items
+        let items = self.items;
+        let selected: Vec<(&Expr, usize)> = match target {
+            Token::Them => items
                 .names
                 .iter()
-                .zip(self.items.exprs)
+                .zip(items.exprs.iter().zip(items.sizes))
                 .filter(|(name, _)| !name.starts_with('_'))
-                .map(|(_, e)| e.clone())
+                .map(|(_, (e, size))| (e, *size))
                 .collect(),
-            Token::Word(pattern) | Token::Number(pattern) => self
-                .items
+            Token::Word(pattern) | Token::Number(pattern) => items
                 .names
                 .iter()
-                .zip(self.items.exprs)
+                .zip(items.exprs.iter().zip(items.sizes))
                 .filter(|(name, _)| glob_match(pattern, name))
-                .map(|(_, e)| e.clone())
+                .map(|(_, (e, size))| (e, *size))
                 .collect(),
-            other => return Err(ConditionError::UnexpectedToken { token: other.text(), column }),
+            other => {
+                return Err(ConditionError::UnexpectedToken {
+                    token: other.text(),
+                    column,
+                })
+            }
         };
+        let size = selected.iter().map(|(_, size)| size).sum();
+        self.spend(size, column)?;
+        let selected: Vec<Expr> = selected.into_iter().map(|(e, _)| e.clone()).collect();
         if selected.is_empty() {
-            return Err(ConditionError::PatternMatchesNothing { pattern: target.text(), column });
+            return Err(ConditionError::PatternMatchesNothing {
+                pattern: target.text(),
+                column,
+            });
         }
         Ok(if any { or(selected) } else { and(selected) })
     }
@@ -303,7 +375,10 @@ mod tests {
     fn leaf(name: &str) -> Expr {
         Expr::Pred(Predicate {
             field: Some(name.to_owned()),
-            test: Test::Pattern { value: Pattern::literal(name), cased: false },
+            test: Test::Pattern {
+                value: Pattern::literal(name),
+                cased: false,
+            },
             item: name.to_owned(),
             position: Position::default(),
             modifiers: Vec::new(),
@@ -313,7 +388,13 @@ mod tests {
     fn run(condition: &str, names: &[&str]) -> Result<Expr, ConditionError> {
         let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
         let exprs: Vec<Expr> = names.iter().map(|n| leaf(n)).collect();
-        compile(condition, &Items { names: &names, exprs: &exprs })
+        let sizes = vec![1; names.len()];
+        let items = Items {
+            names: &names,
+            exprs: &exprs,
+            sizes: &sizes,
+        };
+        compile(condition, &items, &mut 0)
     }
 
     fn not(e: Expr) -> Expr {
@@ -323,7 +404,10 @@ mod tests {
     #[test]
     fn precedence_or_and_not() {
         let expr = run("a or b and not c", &["a", "b", "c"]).unwrap();
-        assert_eq!(expr, Expr::Or(vec![leaf("a"), Expr::And(vec![leaf("b"), not(leaf("c"))])]));
+        assert_eq!(
+            expr,
+            Expr::Or(vec![leaf("a"), Expr::And(vec![leaf("b"), not(leaf("c"))])])
+        );
     }
 
     #[test]
@@ -334,10 +418,17 @@ mod tests {
 
     #[test]
     fn not_one_of_pattern() {
-        let expr = run("sel and not 1 of filter_*", &["sel", "filter_a", "filter_b"]).unwrap();
+        let expr = run(
+            "sel and not 1 of filter_*",
+            &["sel", "filter_a", "filter_b"],
+        )
+        .unwrap();
         assert_eq!(
             expr,
-            Expr::And(vec![leaf("sel"), not(Expr::Or(vec![leaf("filter_a"), leaf("filter_b")]))])
+            Expr::And(vec![
+                leaf("sel"),
+                not(Expr::Or(vec![leaf("filter_a"), leaf("filter_b")]))
+            ])
         );
     }
 
@@ -354,13 +445,23 @@ mod tests {
     #[test]
     fn parentheses_group() {
         let expr = run("(a or b) and c", &["a", "b", "c"]).unwrap();
-        assert_eq!(expr, Expr::And(vec![Expr::Or(vec![leaf("a"), leaf("b")]), leaf("c")]));
-        let expr = run("sel_img or (sel_cli and not (f1 or f2))", &["sel_img", "sel_cli", "f1", "f2"]).unwrap();
+        assert_eq!(
+            expr,
+            Expr::And(vec![Expr::Or(vec![leaf("a"), leaf("b")]), leaf("c")])
+        );
+        let expr = run(
+            "sel_img or (sel_cli and not (f1 or f2))",
+            &["sel_img", "sel_cli", "f1", "f2"],
+        )
+        .unwrap();
         assert_eq!(
             expr,
             Expr::Or(vec![
                 leaf("sel_img"),
-                Expr::And(vec![leaf("sel_cli"), not(Expr::Or(vec![leaf("f1"), leaf("f2")]))])
+                Expr::And(vec![
+                    leaf("sel_cli"),
+                    not(Expr::Or(vec![leaf("f1"), leaf("f2")]))
+                ])
             ])
         );
     }
@@ -369,19 +470,31 @@ mod tests {
     fn errors_carry_columns() {
         assert_eq!(
             run("a and b", &["a"]).unwrap_err(),
-            ConditionError::UndefinedIdentifier { name: "b".into(), column: 7 }
+            ConditionError::UndefinedIdentifier {
+                name: "b".into(),
+                column: 7
+            }
         );
         assert_eq!(
             run("1 of x*", &["a"]).unwrap_err(),
-            ConditionError::PatternMatchesNothing { pattern: "x*".into(), column: 6 }
+            ConditionError::PatternMatchesNothing {
+                pattern: "x*".into(),
+                column: 6
+            }
         );
         assert_eq!(
             run("2 of a*", &["a"]).unwrap_err(),
-            ConditionError::UnsupportedCount { count: "2".into(), column: 1 }
+            ConditionError::UnsupportedCount {
+                count: "2".into(),
+                column: 1
+            }
         );
         assert_eq!(
             run("a b", &["a", "b"]).unwrap_err(),
-            ConditionError::TrailingTokens { token: "b".into(), column: 3 }
+            ConditionError::TrailingTokens {
+                token: "b".into(),
+                column: 3
+            }
         );
         assert_eq!(
             run("(a", &["a"]).unwrap_err(),
@@ -392,15 +505,24 @@ mod tests {
             ConditionError::Aggregation { column: 3 }
         );
         assert_eq!(run("  ", &["a"]).unwrap_err(), ConditionError::Empty);
-        assert!(matches!(run("a and", &["a"]).unwrap_err(), ConditionError::UnexpectedEnd { .. }));
+        assert!(matches!(
+            run("a and", &["a"]).unwrap_err(),
+            ConditionError::UnexpectedEnd { .. }
+        ));
     }
 
     #[test]
     fn deep_nesting_is_an_error() {
         let text = format!("{}a{}", "(".repeat(10_000), ")".repeat(10_000));
-        assert!(matches!(run(&text, &["a"]).unwrap_err(), ConditionError::TooDeep { .. }));
+        assert!(matches!(
+            run(&text, &["a"]).unwrap_err(),
+            ConditionError::TooDeep { .. }
+        ));
         let text = format!("{}a", "not ".repeat(10_000));
-        assert!(matches!(run(&text, &["a"]).unwrap_err(), ConditionError::TooDeep { .. }));
+        assert!(matches!(
+            run(&text, &["a"]).unwrap_err(),
+            ConditionError::TooDeep { .. }
+        ));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Detection items to IR expressions: field names and modifiers, values, lists and maps.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use super::error::{Error, RuleError, ValueError};
@@ -16,6 +17,16 @@ use crate::ir::{
 /// value with six switches would make 15,625. Checked after each expanding modifier; raises
 /// [`ValueError::TooManyAlternatives`].
 pub const MAX_ALTERNATIVES: usize = 4096;
+
+/// Maximum number of predicates in one rule, counted over its detection items and again
+/// over its compiled conditions.
+///
+/// Guards memory against rules that multiply values (many values, each with thousands of
+/// `windash` alternatives) and conditions that repeat a large identifier thousands of
+/// times. Checked after each value and each identifier used in a condition; raises
+/// [`RuleError::TooManyPredicates`] or [`super::error::ConditionError::TooLarge`]. The
+/// SigmaHQ corpus has about 40,000 predicates in all of its 3,141 rules.
+pub const MAX_PREDICATES: usize = 100_000;
 
 /// A modifier of a detection field, `field|modifier|...`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,11 +106,17 @@ impl Modifier {
     }
 
     fn is_anchor(self) -> bool {
-        matches!(self, Modifier::Contains | Modifier::StartsWith | Modifier::EndsWith)
+        matches!(
+            self,
+            Modifier::Contains | Modifier::StartsWith | Modifier::EndsWith
+        )
     }
 
     fn is_utf16(self) -> bool {
-        matches!(self, Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16)
+        matches!(
+            self,
+            Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16
+        )
     }
 
     fn is_base64(self) -> bool {
@@ -114,7 +131,7 @@ impl Modifier {
             || matches!(self, Modifier::Windash | Modifier::Expand)
     }
 
-    /// Whether this modifier may follow the type modifier `kind` (`None`: a plain value).
+    /// Returns whether this modifier may follow the type modifier `kind` (`None` for a plain value).
     fn allowed_with(self, kind: Option<Modifier>) -> bool {
         match self {
             Modifier::All => return kind != Some(Modifier::Exists),
@@ -122,8 +139,17 @@ impl Modifier {
             _ => {}
         }
         match kind {
-            None => !self.is_type() && !matches!(self, Modifier::IgnoreCase | Modifier::MultiLine | Modifier::DotAll),
-            Some(Modifier::Re) => matches!(self, Modifier::IgnoreCase | Modifier::MultiLine | Modifier::DotAll),
+            None => {
+                !self.is_type()
+                    && !matches!(
+                        self,
+                        Modifier::IgnoreCase | Modifier::MultiLine | Modifier::DotAll
+                    )
+            }
+            Some(Modifier::Re) => matches!(
+                self,
+                Modifier::IgnoreCase | Modifier::MultiLine | Modifier::DotAll
+            ),
             Some(Modifier::FieldRef) => self.is_anchor() || self == Modifier::Cased,
             Some(_) => false,
         }
@@ -149,23 +175,36 @@ impl Modifiers {
 
 /// Splits `Field|mod1|mod2` into the field name (`None` when empty: a keyword) and checks
 /// the modifiers: known, not repeated, and allowed together.
-pub(crate) fn parse_key(key: &str, position: Position) -> Result<(Option<String>, Modifiers), Error> {
+pub(crate) fn parse_key(
+    key: &str,
+    position: Position,
+) -> Result<(Option<String>, Modifiers), Error> {
     let mut split = key.split('|');
     let field = split.next().unwrap_or("");
-    let shown = if field.is_empty() { "(keywords)" } else { field };
+    let field_label = if field.is_empty() {
+        "(keywords)"
+    } else {
+        field
+    };
     let mut list = Vec::new();
     let mut names = Vec::new();
     for name in split {
         let Some(m) = Modifier::parse(name) else {
             return Err(Error::new(
-                ValueError::UnknownModifier { field: shown.to_owned(), modifier: name.to_owned() },
+                ValueError::UnknownModifier {
+                    field: field_label.to_owned(),
+                    modifier: name.to_owned(),
+                },
                 position,
             )
             .with_hint("check the spelling; modifiers are lowercase and separated by '|'"));
         };
         if list.contains(&m) {
             return Err(Error::new(
-                ValueError::DuplicateModifier { field: shown.to_owned(), modifier: name.to_owned() },
+                ValueError::DuplicateModifier {
+                    field: field_label.to_owned(),
+                    modifier: name.to_owned(),
+                },
                 position,
             ));
         }
@@ -175,7 +214,7 @@ pub(crate) fn parse_key(key: &str, position: Position) -> Result<(Option<String>
     let conflict = |first: &str, second: &str| {
         Error::new(
             ValueError::IncompatibleModifiers {
-                field: shown.to_owned(),
+                field: field_label.to_owned(),
                 first: first.to_owned(),
                 second: second.to_owned(),
             },
@@ -192,7 +231,11 @@ pub(crate) fn parse_key(key: &str, position: Position) -> Result<(Option<String>
         }
     }
     // Pairs of the same group: one anchor, one UTF-16 form, one base64 form.
-    for group in [Modifier::is_anchor as fn(Modifier) -> bool, Modifier::is_utf16, Modifier::is_base64] {
+    for group in [
+        Modifier::is_anchor as fn(Modifier) -> bool,
+        Modifier::is_utf16,
+        Modifier::is_base64,
+    ] {
         let mut found: Option<&str> = None;
         for (m, name) in list.iter().zip(&names) {
             if group(*m) {
@@ -204,12 +247,14 @@ pub(crate) fn parse_key(key: &str, position: Position) -> Result<(Option<String>
         }
     }
     for (m, name) in list.iter().zip(&names) {
-        if matches!(m, Modifier::IgnoreCase | Modifier::MultiLine | Modifier::DotAll)
-            && kind.map(|k| k.0) != Some(Modifier::Re)
+        if matches!(
+            m,
+            Modifier::IgnoreCase | Modifier::MultiLine | Modifier::DotAll
+        ) && kind.map(|k| k.0) != Some(Modifier::Re)
         {
             return Err(Error::new(
                 ValueError::MissingModifier {
-                    field: shown.to_owned(),
+                    field: field_label.to_owned(),
                     modifier: name.clone(),
                     requires: "re",
                 },
@@ -222,18 +267,28 @@ pub(crate) fn parse_key(key: &str, position: Position) -> Result<(Option<String>
         }
     }
     if kind.is_some_and(|k| k.0 == Modifier::Exists) && list.len() > 1 {
-        let other = names.iter().find(|n| *n != "exists").cloned().unwrap_or_default();
+        let other = names
+            .iter()
+            .find(|n| *n != "exists")
+            .cloned()
+            .unwrap_or_default();
         return Err(conflict("exists", &other));
     }
     let kind = kind.map(|k| k.0);
-    let field = if field.is_empty() { None } else { Some(field.to_owned()) };
+    let field = if field.is_empty() {
+        None
+    } else {
+        Some(field.to_owned())
+    };
     Ok((field, Modifiers { list, names, kind }))
 }
 
-/// What compiling detection values needs besides the values.
+/// Inputs of value compilation besides the values themselves.
 pub(crate) struct Context<'a> {
     pub item: &'a str,
     pub placeholders: &'a HashMap<String, Vec<String>>,
+    /// Predicates made so far in the rule, for [`MAX_PREDICATES`].
+    pub predicates: &'a Cell<usize>,
 }
 
 /// Compiles one detection item (a search identifier's value) into an expression.
@@ -247,15 +302,24 @@ pub(crate) fn compile_item(node: &Node, cx: &Context<'_>) -> Result<Expr, Error>
             if items.is_empty() {
                 return Err(invalid("an empty list", node.position));
             }
-            let maps = items.iter().filter(|n| matches!(n.kind, NodeKind::Mapping(_))).count();
+            let maps = items
+                .iter()
+                .filter(|n| matches!(n.kind, NodeKind::Mapping(_)))
+                .count();
             if maps == items.len() {
-                let alternatives =
-                    items.iter().map(|n| compile_map(n, cx)).collect::<Result<Vec<_>, _>>()?;
+                let alternatives = items
+                    .iter()
+                    .map(|n| compile_map(n, cx))
+                    .collect::<Result<Vec<_>, _>>()?;
                 return Ok(or(alternatives));
             }
             if maps > 0 {
-                return Err(invalid("a list that mixes plain values and mappings", node.position)
-                    .with_hint("make every element a mapping of fields, or every element a keyword"));
+                return Err(
+                    invalid("a list that mixes plain values and mappings", node.position)
+                        .with_hint(
+                            "make every element a mapping of fields, or every element a keyword",
+                        ),
+                );
             }
             let (_, modifiers) = parse_key("", node.position)?;
             compile_values(None, &modifiers, node, node.position, cx)
@@ -270,25 +334,36 @@ pub(crate) fn compile_item(node: &Node, cx: &Context<'_>) -> Result<Expr, Error>
     }
 }
 
-/// A mapping of fields: the AND of its fields.
+/// Compiles a mapping of fields into the AND of its fields.
 fn compile_map(node: &Node, cx: &Context<'_>) -> Result<Expr, Error> {
     let entries = node.as_mapping().unwrap_or(&[]);
     if entries.is_empty() {
-        return Err(Error::new(RuleError::InvalidDetectionItem { reason: "an empty mapping" }, node.position)
-            .with_item(cx.item));
+        return Err(Error::new(
+            RuleError::InvalidDetectionItem {
+                reason: "an empty mapping",
+            },
+            node.position,
+        )
+        .with_item(cx.item));
     }
     let mut terms = Vec::with_capacity(entries.len());
     for entry in entries {
         let (field, modifiers) =
             parse_key(&entry.key, entry.key_position).map_err(|e| e.with_item(cx.item))?;
-        let expr = compile_values(field.as_deref(), &modifiers, &entry.value, entry.key_position, cx)?;
+        let expr = compile_values(
+            field.as_deref(),
+            &modifiers,
+            &entry.value,
+            entry.key_position,
+            cx,
+        )?;
         terms.push(expr);
     }
     Ok(and(terms))
 }
 
-/// The values of one field (or keyword list): each value, then OR (AND with `all`), then
-/// NOT with `neq`.
+/// Compiles the values of one field or keyword list: each value, then their OR (AND with
+/// `all`), then NOT with `neq`.
 fn compile_values(
     field: Option<&str>,
     modifiers: &Modifiers,
@@ -296,28 +371,45 @@ fn compile_values(
     key_position: Position,
     cx: &Context<'_>,
 ) -> Result<Expr, Error> {
-    let shown = field.unwrap_or("(keywords)");
+    let field_label = field.unwrap_or("(keywords)");
     let values: Vec<&Node> = match &node.kind {
         NodeKind::Scalar(_) => vec![node],
         NodeKind::Sequence(items) => {
             if items.is_empty() {
-                return Err(Error::new(ValueError::EmptyList { field: shown.to_owned() }, node.position)
-                    .with_item(cx.item));
+                return Err(Error::new(
+                    ValueError::EmptyList {
+                        field: field_label.to_owned(),
+                    },
+                    node.position,
+                )
+                .with_item(cx.item));
             }
             items.iter().collect()
         }
         NodeKind::Mapping(_) => {
-            return Err(Error::new(ValueError::MapValue { field: shown.to_owned() }, node.position)
+            return Err(Error::new(ValueError::MapValue { field: field_label.to_owned() }, node.position)
                 .with_item(cx.item)
                 .with_hint("a field's value is a value or a list; put nested conditions in their own search identifier"));
         }
     };
+    if modifiers.has(Modifier::All) && values.len() < 2 {
+        return Err(Error::new(
+            ValueError::AllOnSingleValue {
+                field: field_label.to_owned(),
+            },
+            key_position,
+        )
+        .with_item(cx.item)
+        .with_hint(
+            "drop 'all', or use a separate search identifier for another value of the same field",
+        ));
+    }
     let mut terms = Vec::with_capacity(values.len());
     for value in values {
         let Some(scalar) = value.as_scalar() else {
             return Err(Error::new(
                 ValueError::WrongValueType {
-                    field: shown.to_owned(),
+                    field: field_label.to_owned(),
                     modifier: modifiers.names.join("|"),
                     expected: "a plain value",
                     found: "a nested list or mapping".to_owned(),
@@ -327,9 +419,24 @@ fn compile_values(
             .with_item(cx.item));
         };
         // Keywords point at their value; fields at their key.
-        let position = if field.is_some() { key_position } else { value.position };
-        let tests = compile_value(shown, modifiers, scalar, cx)
+        let position = if field.is_some() {
+            key_position
+        } else {
+            value.position
+        };
+        let tests = compile_value(field_label, modifiers, scalar, cx)
             .map_err(|e| Error::new(e, value.position).with_item(cx.item))?;
+        cx.predicates
+            .set(cx.predicates.get().saturating_add(tests.len()));
+        if cx.predicates.get() > MAX_PREDICATES {
+            return Err(Error::new(
+                RuleError::TooManyPredicates {
+                    limit: MAX_PREDICATES,
+                },
+                value.position,
+            )
+            .with_item(cx.item));
+        }
         let predicates = tests
             .into_iter()
             .map(|test| {
@@ -344,14 +451,19 @@ fn compile_values(
             .collect();
         terms.push(or(predicates));
     }
-    let linked = if modifiers.has(Modifier::All) { and(terms) } else { or(terms) };
+    let linked = if modifiers.has(Modifier::All) {
+        and(terms)
+    } else {
+        or(terms)
+    };
     if modifiers.has(Modifier::Neq) {
         return Ok(Expr::Not(Box::new(linked)));
     }
     Ok(linked)
 }
 
-/// One value with its modifiers: one test, or several alternatives (an OR).
+/// Compiles one value with its modifiers into one test, or into several alternatives that
+/// form an OR.
 fn compile_value(
     field: &str,
     modifiers: &Modifiers,
@@ -375,9 +487,15 @@ fn compile_value(
             let pattern = text_of(&resolved).ok_or_else(|| wrong("re", "a regular expression"))?;
             value::check_regex(&pattern).map_err(|(message, unsupported)| {
                 if unsupported {
-                    ValueError::UnsupportedRegex { field: field.to_owned(), message }
+                    ValueError::UnsupportedRegex {
+                        field: field.to_owned(),
+                        message,
+                    }
                 } else {
-                    ValueError::InvalidRegex { field: field.to_owned(), message }
+                    ValueError::InvalidRegex {
+                        field: field.to_owned(),
+                        message,
+                    }
                 }
             })?;
             let flags = RegexFlags {
@@ -399,7 +517,10 @@ fn compile_value(
             Ok(vec![Test::Cidr(network)])
         }
         Some(Modifier::Compare(op)) => {
-            let name = modifiers.names.iter().find(|n| matches!(n.as_str(), "lt" | "lte" | "gt" | "gte"));
+            let name = modifiers
+                .names
+                .iter()
+                .find(|n| matches!(n.as_str(), "lt" | "lte" | "gt" | "gte"));
             let name = name.map_or("lt", String::as_str);
             let value = number_of(&resolved).ok_or_else(|| wrong(name, "a number"))?;
             Ok(vec![Test::Compare { op, value }])
@@ -450,8 +571,8 @@ fn compile_value(
     }
 }
 
-/// A value without a type modifier: null, boolean, number, or a Sigma string with the
-/// transformations applied in the order written.
+/// Compiles a value without a type modifier: null, boolean, number, or a Sigma string with
+/// the transformations applied in the order written.
 fn compile_plain(
     field: &str,
     modifiers: &Modifiers,
@@ -464,10 +585,16 @@ fn compile_plain(
         (ScalarValue::Null, None) => return Ok(vec![Test::Null]),
         (ScalarValue::Bool(b), None) => return Ok(vec![Test::Bool(*b)]),
         (ScalarValue::Int(n), None) => {
-            return Ok(vec![Test::Number { value: Number::Int(*n), text: scalar.text.clone() }])
+            return Ok(vec![Test::Number {
+                value: Number::Int(*n),
+                text: scalar.text.clone(),
+            }])
         }
         (ScalarValue::Float(x), None) => {
-            return Ok(vec![Test::Number { value: Number::Float(*x), text: scalar.text.clone() }])
+            return Ok(vec![Test::Number {
+                value: Number::Float(*x),
+                text: scalar.text.clone(),
+            }])
         }
         (ScalarValue::Null | ScalarValue::Bool(_), Some(i)) => {
             return Err(ValueError::WrongValueType {
@@ -492,7 +619,10 @@ fn compile_plain(
                 })
             }
             Err(names) => {
-                return Err(ValueError::UnresolvedPlaceholders { field: field.to_owned(), names })
+                return Err(ValueError::UnresolvedPlaceholders {
+                    field: field.to_owned(),
+                    names,
+                })
             }
         }
     } else {
@@ -515,7 +645,10 @@ fn compile_plain(
             field: field.to_owned(),
             modifier: last_encoding.to_owned(),
         })?;
-        tests.push(Test::Pattern { value: pattern, cased });
+        tests.push(Test::Pattern {
+            value: pattern,
+            cased,
+        });
     }
     Ok(tests)
 }
@@ -530,7 +663,10 @@ fn apply_transformation(
         field: field.to_owned(),
         modifier: name.to_owned(),
     };
-    let too_many = || ValueError::TooManyAlternatives { field: field.to_owned(), limit: MAX_ALTERNATIVES };
+    let too_many = || ValueError::TooManyAlternatives {
+        field: field.to_owned(),
+        limit: MAX_ALTERNATIVES,
+    };
     let mut out = Vec::with_capacity(values.len());
     for mut v in values {
         match modifier {
@@ -554,7 +690,10 @@ fn apply_transformation(
             Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16 => {
                 let encoded = v
                     .encode_utf16(modifier == Modifier::Utf16Be, modifier == Modifier::Utf16)
-                    .ok_or_else(|| ValueError::NotText { field: field.to_owned(), modifier: name.to_owned() })?;
+                    .ok_or_else(|| ValueError::NotText {
+                        field: field.to_owned(),
+                        modifier: name.to_owned(),
+                    })?;
                 out.push(encoded);
             }
             Modifier::Base64 => out.push(v.base64().ok_or_else(wildcard)?),
@@ -588,13 +727,17 @@ fn text_of(value: &ScalarValue<'_>) -> Option<String> {
     }
 }
 
-/// A number, also from a quoted string that spells one (`'10'`).
+/// Reads a number, also from a quoted string that spells one (`'10'`).
 fn number_of(value: &ScalarValue<'_>) -> Option<Number> {
     match value {
         ScalarValue::Int(n) => Some(Number::Int(*n)),
         ScalarValue::Float(x) => Some(Number::Float(*x)),
         ScalarValue::String(s) => {
-            let plain = Scalar { text: s.trim().to_owned(), style: super::yaml::ScalarStyle::Plain, tag: None };
+            let plain = Scalar {
+                text: s.trim().to_owned(),
+                style: super::yaml::ScalarStyle::Plain,
+                tag: None,
+            };
             match plain.resolve() {
                 ScalarValue::Int(n) => Some(Number::Int(n)),
                 ScalarValue::Float(x) => Some(Number::Float(x)),
@@ -612,6 +755,15 @@ fn describe(value: &ScalarValue<'_>) -> String {
         ScalarValue::Int(n) => format!("the number {n}"),
         ScalarValue::Float(x) => format!("the number {x}"),
         ScalarValue::String(s) => format!("'{s}'"),
+    }
+}
+
+/// Counts the predicates of an expression.
+pub(crate) fn count_predicates(expr: &Expr) -> usize {
+    match expr {
+        Expr::And(terms) | Expr::Or(terms) => terms.iter().map(count_predicates).sum(),
+        Expr::Not(inner) => count_predicates(inner),
+        Expr::Pred(_) => 1,
     }
 }
 
@@ -664,7 +816,10 @@ mod tests {
     }
 
     fn error(detection: &str) -> ValueError {
-        match rule_with(detection, &ParseOptions::default()).unwrap_err().kind {
+        match rule_with(detection, &ParseOptions::default())
+            .unwrap_err()
+            .kind
+        {
             ErrorKind::Value(e) => e,
             other => panic!("not a value error: {other:?}"),
         }
@@ -685,7 +840,9 @@ mod tests {
     }
 
     fn parts(items: &[PatternPart]) -> Pattern {
-        Pattern { parts: items.to_vec() }
+        Pattern {
+            parts: items.to_vec(),
+        }
     }
 
     fn lit(s: &str) -> PatternPart {
@@ -701,10 +858,16 @@ mod tests {
 
     #[test]
     fn contains_keeps_trailing_backslash() {
-        let e = expr("  sel:\n    TargetFilename|contains: '\\AppData\\Local\\Temp\\'\n  condition: sel\n");
+        let e = expr(
+            "  sel:\n    TargetFilename|contains: '\\AppData\\Local\\Temp\\'\n  condition: sel\n",
+        );
         assert_eq!(
             pattern(&e),
-            &parts(&[PatternPart::AnyRun, lit("\\AppData\\Local\\Temp\\"), PatternPart::AnyRun])
+            &parts(&[
+                PatternPart::AnyRun,
+                lit("\\AppData\\Local\\Temp\\"),
+                PatternPart::AnyRun
+            ])
         );
         let p = pred(&e);
         assert_eq!(p.field.as_deref(), Some("TargetFilename"));
@@ -716,7 +879,10 @@ mod tests {
     #[test]
     fn escaped_star_at_end_is_literal() {
         let e = expr("  sel:\n    TargetFilename: '*\\Startup\\*'\n  condition: sel\n");
-        assert_eq!(pattern(&e), &parts(&[PatternPart::AnyRun, lit("\\Startup*")]));
+        assert_eq!(
+            pattern(&e),
+            &parts(&[PatternPart::AnyRun, lit("\\Startup*")])
+        );
         let e = expr("  sel:\n    Path: '\\\\\\\\127.0.0'\n  condition: sel\n");
         assert_eq!(pattern(&e), &parts(&[lit("\\\\127.0.0")]));
     }
@@ -724,21 +890,37 @@ mod tests {
     #[test]
     fn startswith_endswith_and_wildcards() {
         let e = expr("  sel:\n    A|startswith: 'x?y'\n  condition: sel\n");
-        assert_eq!(pattern(&e), &parts(&[lit("x"), PatternPart::AnyOne, lit("y"), PatternPart::AnyRun]));
+        assert_eq!(
+            pattern(&e),
+            &parts(&[lit("x"), PatternPart::AnyOne, lit("y"), PatternPart::AnyRun])
+        );
         let e = expr("  sel:\n    A|endswith: '\\cmd.exe'\n  condition: sel\n");
-        assert_eq!(pattern(&e), &parts(&[PatternPart::AnyRun, lit("\\cmd.exe")]));
+        assert_eq!(
+            pattern(&e),
+            &parts(&[PatternPart::AnyRun, lit("\\cmd.exe")])
+        );
     }
 
     #[test]
-    fn map_is_and_list_is_or_all_is_and() {
+    fn map_list_and_all_linking() {
         let e = expr("  sel:\n    A: x\n    B:\n      - y\n      - z\n  condition: sel\n");
-        let Expr::And(terms) = &e else { panic!("not an AND: {e:?}") };
+        let Expr::And(terms) = &e else {
+            panic!("not an AND: {e:?}")
+        };
         assert_eq!(terms.len(), 2);
         assert_eq!(alternatives(&terms[1]).len(), 2);
         let e = expr("  sel:\n    A|contains|all:\n      - ' -nop '\n      - ' -w hidden '\n  condition: sel\n");
-        let Expr::And(terms) = &e else { panic!("not an AND: {e:?}") };
-        assert_eq!(pattern(&terms[0]), &parts(&[PatternPart::AnyRun, lit(" -nop "), PatternPart::AnyRun]));
-        assert_eq!(pattern(&terms[1]), &parts(&[PatternPart::AnyRun, lit(" -w hidden "), PatternPart::AnyRun]));
+        let Expr::And(terms) = &e else {
+            panic!("not an AND: {e:?}")
+        };
+        assert_eq!(
+            pattern(&terms[0]),
+            &parts(&[PatternPart::AnyRun, lit(" -nop "), PatternPart::AnyRun])
+        );
+        assert_eq!(
+            pattern(&terms[1]),
+            &parts(&[PatternPart::AnyRun, lit(" -w hidden "), PatternPart::AnyRun])
+        );
     }
 
     #[test]
@@ -751,12 +933,15 @@ mod tests {
 
     #[test]
     fn keywords_list_and_modifier_key() {
-        let e = expr("  keywords:\n    - 'event::clear'\n    - 'event::drop'\n  condition: keywords\n");
+        let e =
+            expr("  keywords:\n    - 'event::clear'\n    - 'event::drop'\n  condition: keywords\n");
         let terms = alternatives(&e);
         assert_eq!(pred(&terms[0]).field, None);
         assert_eq!(pred(&terms[1]).position, Position { line: 7, column: 7 });
         let e = expr("  keywords:\n    '|all':\n      - 'Oab'\n      - ' -ExternalUrl '\n  condition: keywords\n");
-        let Expr::And(terms) = &e else { panic!("not an AND: {e:?}") };
+        let Expr::And(terms) = &e else {
+            panic!("not an AND: {e:?}")
+        };
         assert_eq!(pred(&terms[1]).field, None);
         assert_eq!(pattern(&terms[1]), &parts(&[lit(" -ExternalUrl ")]));
     }
@@ -764,14 +949,46 @@ mod tests {
     #[test]
     fn scalar_kinds() {
         let e = expr("  sel:\n    A: 4624\n    B: '4624'\n    C: true\n    D: null\n    E: ''\n    F: 0x10\n    G: 1.5\n  condition: sel\n");
-        let Expr::And(terms) = &e else { panic!("not an AND: {e:?}") };
-        assert_eq!(pred(&terms[0]).test, Test::Number { value: Number::Int(4624), text: "4624".into() });
-        assert_eq!(pred(&terms[1]).test, Test::Pattern { value: Pattern::literal("4624"), cased: false });
+        let Expr::And(terms) = &e else {
+            panic!("not an AND: {e:?}")
+        };
+        assert_eq!(
+            pred(&terms[0]).test,
+            Test::Number {
+                value: Number::Int(4624),
+                text: "4624".into()
+            }
+        );
+        assert_eq!(
+            pred(&terms[1]).test,
+            Test::Pattern {
+                value: Pattern::literal("4624"),
+                cased: false
+            }
+        );
         assert_eq!(pred(&terms[2]).test, Test::Bool(true));
         assert_eq!(pred(&terms[3]).test, Test::Null);
-        assert_eq!(pred(&terms[4]).test, Test::Pattern { value: Pattern::default(), cased: false });
-        assert_eq!(pred(&terms[5]).test, Test::Number { value: Number::Int(16), text: "0x10".into() });
-        assert_eq!(pred(&terms[6]).test, Test::Number { value: Number::Float(1.5), text: "1.5".into() });
+        assert_eq!(
+            pred(&terms[4]).test,
+            Test::Pattern {
+                value: Pattern::default(),
+                cased: false
+            }
+        );
+        assert_eq!(
+            pred(&terms[5]).test,
+            Test::Number {
+                value: Number::Int(16),
+                text: "0x10".into()
+            }
+        );
+        assert_eq!(
+            pred(&terms[6]).test,
+            Test::Number {
+                value: Number::Float(1.5),
+                text: "1.5".into()
+            }
+        );
     }
 
     #[test]
@@ -789,13 +1006,25 @@ mod tests {
     #[test]
     fn expand_resolves_placeholders() {
         let mut options = ParseOptions::default();
-        options.placeholders.insert("Servers".into(), vec!["srv*".into(), "dc01".into()]);
-        let e = rule_with("  sel:\n    Host|expand: '%Servers%'\n  condition: sel\n", &options).unwrap();
+        options
+            .placeholders
+            .insert("Servers".into(), vec!["srv*".into(), "dc01".into()]);
+        let e = rule_with(
+            "  sel:\n    Host|expand: '%Servers%'\n  condition: sel\n",
+            &options,
+        )
+        .unwrap();
         let terms = alternatives(&e);
-        assert_eq!(pattern(&terms[0]), &parts(&[lit("srv"), PatternPart::AnyRun]));
+        assert_eq!(
+            pattern(&terms[0]),
+            &parts(&[lit("srv"), PatternPart::AnyRun])
+        );
         assert_eq!(pattern(&terms[1]), &parts(&[lit("dc01")]));
-        let err = rule_with("  sel:\n    Host|expand: '%Admins%-%Servers%'\n  condition: sel\n", &ParseOptions::default())
-            .unwrap_err();
+        let err = rule_with(
+            "  sel:\n    Host|expand: '%Admins%-%Servers%'\n  condition: sel\n",
+            &ParseOptions::default(),
+        )
+        .unwrap_err();
         assert_eq!(
             err.kind,
             ErrorKind::Value(ValueError::UnresolvedPlaceholders {
@@ -811,26 +1040,48 @@ mod tests {
         let e = expr("  sel:\n    CommandLine|windash|contains: ' -enc '\n  condition: sel\n");
         let terms = alternatives(&e);
         let texts: Vec<String> = terms.iter().map(|t| pattern(t).to_string()).collect();
-        assert_eq!(texts, vec!["* -enc *", "* /enc *", "* \u{2013}enc *", "* \u{2014}enc *", "* \u{2015}enc *"]);
+        assert_eq!(
+            texts,
+            vec![
+                "* -enc *",
+                "* /enc *",
+                "* \u{2013}enc *",
+                "* \u{2014}enc *",
+                "* \u{2015}enc *"
+            ]
+        );
     }
 
     #[test]
     fn base64offset_vectors() {
         let e = expr("  sel:\n    A|base64offset|contains: 'foobar'\n  condition: sel\n");
-        let texts: Vec<String> = alternatives(&e).iter().map(|t| pattern(t).to_string()).collect();
+        let texts: Vec<String> = alternatives(&e)
+            .iter()
+            .map(|t| pattern(t).to_string())
+            .collect();
         assert_eq!(texts, vec!["*Zm9vYmFy*", "*Zvb2Jhc*", "*mb29iYX*"]);
     }
 
     #[test]
     fn utf16_then_base64() {
-        let cases = [("wide", "YwBtAGQA"), ("utf16le", "YwBtAGQA"), ("utf16be", "AGMAbQBk"), ("utf16", "//5jAG0AZAA=")];
+        let cases = [
+            ("wide", "YwBtAGQA"),
+            ("utf16le", "YwBtAGQA"),
+            ("utf16be", "AGMAbQBk"),
+            ("utf16", "//5jAG0AZAA="),
+        ];
         for (modifier, expected) in cases {
-            let e = expr(&format!("  sel:\n    A|{modifier}|base64: 'cmd'\n  condition: sel\n"));
+            let e = expr(&format!(
+                "  sel:\n    A|{modifier}|base64: 'cmd'\n  condition: sel\n"
+            ));
             assert_eq!(pattern(&e), &parts(&[lit(expected)]), "modifier {modifier}");
         }
         assert_eq!(
             error("  sel:\n    A|utf16: 'cmd'\n  condition: sel\n"),
-            ValueError::NotText { field: "A".into(), modifier: "utf16".into() }
+            ValueError::NotText {
+                field: "A".into(),
+                modifier: "utf16".into()
+            }
         );
     }
 
@@ -838,40 +1089,67 @@ mod tests {
     fn base64_over_wildcard_is_an_error() {
         assert_eq!(
             error("  sel:\n    A|contains|base64: 'cmd'\n  condition: sel\n"),
-            ValueError::WildcardInEncodedValue { field: "A".into(), modifier: "base64".into() }
+            ValueError::WildcardInEncodedValue {
+                field: "A".into(),
+                modifier: "base64".into()
+            }
         );
     }
 
     #[test]
     fn neq_negates_all_values() {
         let e = expr("  sel:\n    A|neq:\n      - x\n      - y\n  condition: sel\n");
-        let Expr::Not(inner) = &e else { panic!("not a NOT: {e:?}") };
+        let Expr::Not(inner) = &e else {
+            panic!("not a NOT: {e:?}")
+        };
         assert_eq!(alternatives(inner).len(), 2);
     }
 
     #[test]
     fn cased_regex_cidr_fieldref_exists() {
         let e = expr("  sel:\n    A|cased: Foo\n  condition: sel\n");
-        assert_eq!(pred(&e).test, Test::Pattern { value: Pattern::literal("Foo"), cased: true });
+        assert_eq!(
+            pred(&e).test,
+            Test::Pattern {
+                value: Pattern::literal("Foo"),
+                cased: true
+            }
+        );
         let e = expr("  sel:\n    A|re|i|s: '^a.b$'\n  condition: sel\n");
         assert_eq!(
             pred(&e).test,
             Test::Regex {
                 pattern: "^a.b$".into(),
-                flags: RegexFlags { ignore_case: true, multi_line: false, dot_matches_new_line: true }
+                flags: RegexFlags {
+                    ignore_case: true,
+                    multi_line: false,
+                    dot_matches_new_line: true
+                }
             }
         );
-        let e = expr("  sel:\n    A|cidr:\n      - 10.1.0.0/16\n      - '2001:db8::/32'\n  condition: sel\n");
+        let e = expr(
+            "  sel:\n    A|cidr:\n      - 10.1.0.0/16\n      - '2001:db8::/32'\n  condition: sel\n",
+        );
         let terms = alternatives(&e);
         assert_eq!(
             pred(&terms[0]).test,
-            Test::Cidr(Network::V4 { address: std::net::Ipv4Addr::new(10, 1, 0, 0), prefix: 16 })
+            Test::Cidr(Network::V4 {
+                address: std::net::Ipv4Addr::new(10, 1, 0, 0),
+                prefix: 16
+            })
         );
-        assert!(matches!(pred(&terms[1]).test, Test::Cidr(Network::V6 { prefix: 32, .. })));
+        assert!(matches!(
+            pred(&terms[1]).test,
+            Test::Cidr(Network::V6 { prefix: 32, .. })
+        ));
         let e = expr("  sel:\n    A|fieldref|endswith: B\n  condition: sel\n");
         assert_eq!(
             pred(&e).test,
-            Test::FieldRef { other: "B".into(), kind: FieldRefKind::EndsWith, cased: false }
+            Test::FieldRef {
+                other: "B".into(),
+                kind: FieldRefKind::EndsWith,
+                cased: false
+            }
         );
         let e = expr("  sel:\n    A|exists: false\n  condition: sel\n");
         assert_eq!(pred(&e).test, Test::Exists(false));
@@ -880,9 +1158,21 @@ mod tests {
     #[test]
     fn comparisons_and_time_parts() {
         let e = expr("  sel:\n    A|gte: 10\n  condition: sel\n");
-        assert_eq!(pred(&e).test, Test::Compare { op: CompareOp::Gte, value: Number::Int(10) });
+        assert_eq!(
+            pred(&e).test,
+            Test::Compare {
+                op: CompareOp::Gte,
+                value: Number::Int(10)
+            }
+        );
         let e = expr("  sel:\n    A|hour: 23\n  condition: sel\n");
-        assert_eq!(pred(&e).test, Test::TimePart { part: TimePart::Hour, value: 23 });
+        assert_eq!(
+            pred(&e).test,
+            Test::TimePart {
+                part: TimePart::Hour,
+                value: 23
+            }
+        );
         assert!(matches!(
             error("  sel:\n    A|hour: 24\n  condition: sel\n"),
             ValueError::OutOfRange { .. }
@@ -902,15 +1192,26 @@ mod tests {
     fn modifier_errors_name_field_and_modifier() {
         assert_eq!(
             error("  sel:\n    Image|contain: x\n  condition: sel\n"),
-            ValueError::UnknownModifier { field: "Image".into(), modifier: "contain".into() }
+            ValueError::UnknownModifier {
+                field: "Image".into(),
+                modifier: "contain".into()
+            }
         );
         assert_eq!(
             error("  sel:\n    A|contains|endswith: x\n  condition: sel\n"),
-            ValueError::IncompatibleModifiers { field: "A".into(), first: "contains".into(), second: "endswith".into() }
+            ValueError::IncompatibleModifiers {
+                field: "A".into(),
+                first: "contains".into(),
+                second: "endswith".into()
+            }
         );
         assert_eq!(
             error("  sel:\n    A|i: x\n  condition: sel\n"),
-            ValueError::MissingModifier { field: "A".into(), modifier: "i".into(), requires: "re" }
+            ValueError::MissingModifier {
+                field: "A".into(),
+                modifier: "i".into(),
+                requires: "re"
+            }
         );
         assert!(matches!(
             error("  sel:\n    A|cidr: 10.0.0.0/33\n  condition: sel\n"),
@@ -924,24 +1225,51 @@ mod tests {
             error("  sel:\n    A|re: '(a)\\1'\n  condition: sel\n"),
             ValueError::UnsupportedRegex { .. }
         ));
-        assert!(matches!(error("  sel:\n    A|re: 'a('\n  condition: sel\n"), ValueError::InvalidRegex { .. }));
+        assert!(matches!(
+            error("  sel:\n    A|re: 'a('\n  condition: sel\n"),
+            ValueError::InvalidRegex { .. }
+        ));
         assert!(matches!(
             error("  sel:\n    A|exists: maybe\n  condition: sel\n"),
             ValueError::WrongValueType { .. }
         ));
         assert_eq!(
             error("  sel:\n    A|re|contains: x\n  condition: sel\n"),
-            ValueError::IncompatibleModifiers { field: "A".into(), first: "re".into(), second: "contains".into() }
+            ValueError::IncompatibleModifiers {
+                field: "A".into(),
+                first: "re".into(),
+                second: "contains".into()
+            }
         );
-        assert_eq!(error("  sel:\n    A: []\n  condition: sel\n"), ValueError::EmptyList { field: "A".into() });
-        assert_eq!(error("  sel:\n    A:\n      b: c\n  condition: sel\n"), ValueError::MapValue { field: "A".into() });
+        assert_eq!(
+            error("  sel:\n    A: []\n  condition: sel\n"),
+            ValueError::EmptyList { field: "A".into() }
+        );
+        assert_eq!(
+            error("  sel:\n    A|contains|all: x\n  condition: sel\n"),
+            ValueError::AllOnSingleValue { field: "A".into() }
+        );
+        assert_eq!(
+            error("  sel:\n    A|contains|all: [x]\n  condition: sel\n"),
+            ValueError::AllOnSingleValue { field: "A".into() }
+        );
+        assert_eq!(
+            error("  sel:\n    A:\n      b: c\n  condition: sel\n"),
+            ValueError::MapValue { field: "A".into() }
+        );
     }
 
     #[test]
     fn error_position_and_display() {
-        let err = rule_with("  sel:\n    Image|contain: x\n  condition: sel\n", &ParseOptions::default()).unwrap_err();
+        let err = rule_with(
+            "  sel:\n    Image|contain: x\n  condition: sel\n",
+            &ParseOptions::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.position, Position { line: 6, column: 5 });
         assert_eq!(err.item.as_deref(), Some("sel"));
-        assert!(err.to_string().starts_with("6:5: unknown modifier 'contain' on field 'Image' (detection item 'sel')"));
+        assert!(err.to_string().starts_with(
+            "6:5: unknown modifier 'contain' on field 'Image' (detection item 'sel')"
+        ));
     }
 }

@@ -14,17 +14,23 @@ pub struct Error {
     pub kind: ErrorKind,
     /// The file the rule came from, when the caller named it.
     pub file: Option<String>,
-    /// Where the problem is, 1-based; `0:0` when no position applies.
+    /// Position of the problem, 1-based, or `0:0` when no position applies.
     pub position: Position,
     /// The detection item (selection identifier) involved, if any.
     pub item: Option<String>,
-    /// What the user can do about it.
+    /// Advice on how to fix the problem.
     pub hint: Option<String>,
 }
 
 impl Error {
     pub(crate) fn new(kind: impl Into<ErrorKind>, position: Position) -> Self {
-        Error { kind: kind.into(), file: None, position, item: None, hint: None }
+        Error {
+            kind: kind.into(),
+            file: None,
+            position,
+            item: None,
+            hint: None,
+        }
     }
 
     pub(crate) fn with_item(mut self, item: &str) -> Self {
@@ -121,18 +127,35 @@ pub enum YamlError {
     /// The bytes are not UTF-8.
     InvalidUtf8,
     /// The YAML parser rejected the text; `message` is its description.
-    Syntax { message: String },
+    Syntax {
+        message: String,
+    },
     /// A mapping repeats a key; `first` is where the key first appeared.
-    DuplicateKey { key: String, first: Position },
+    DuplicateKey {
+        key: String,
+        first: Position,
+    },
     /// A mapping key is a list or a mapping.
     ComplexKey,
     /// An alias names an anchor whose node is not finished (a recursive alias).
-    RecursiveAlias { name: String },
-    TooManyDocuments { limit: usize },
-    DocumentTooLarge { limit: usize },
-    TooManyAliases { limit: usize },
-    TooManyNodes { limit: usize },
-    NestingTooDeep { limit: usize },
+    RecursiveAlias {
+        name: String,
+    },
+    TooManyDocuments {
+        limit: usize,
+    },
+    DocumentTooLarge {
+        limit: usize,
+    },
+    TooManyAliases {
+        limit: usize,
+    },
+    TooManyNodes {
+        limit: usize,
+    },
+    NestingTooDeep {
+        limit: usize,
+    },
 }
 
 impl fmt::Display for YamlError {
@@ -143,18 +166,29 @@ impl fmt::Display for YamlError {
             YamlError::DuplicateKey { key, first } => {
                 write!(f, "duplicate key '{key}' (first defined at {first})")
             }
-            YamlError::ComplexKey => f.write_str("a mapping key must be a plain value, not a list or a mapping"),
+            YamlError::ComplexKey => {
+                f.write_str("a mapping key must be a plain value, not a list or a mapping")
+            }
             YamlError::RecursiveAlias { name } => {
-                write!(f, "alias '*{name}' refers to a node that contains the alias itself")
+                write!(
+                    f,
+                    "alias '*{name}' refers to a node that contains the alias itself"
+                )
             }
             YamlError::TooManyDocuments { limit } => {
-                write!(f, "too many YAML documents in one file (the limit is {limit})")
+                write!(
+                    f,
+                    "too many YAML documents in one file (the limit is {limit})"
+                )
             }
             YamlError::DocumentTooLarge { limit } => {
                 write!(f, "YAML document larger than {limit} bytes")
             }
             YamlError::TooManyAliases { limit } => {
-                write!(f, "too many YAML aliases in one document (the limit is {limit})")
+                write!(
+                    f,
+                    "too many YAML aliases in one document (the limit is {limit})"
+                )
             }
             YamlError::TooManyNodes { limit } => write!(
                 f,
@@ -173,25 +207,46 @@ impl fmt::Display for YamlError {
 pub enum RuleError {
     /// The top level of a document is not a mapping.
     NotAMapping,
-    MissingKey { key: &'static str },
+    MissingKey {
+        key: &'static str,
+    },
     /// A key has a value of the wrong YAML type.
-    WrongType { key: String, expected: &'static str },
-    UnknownAction { action: String },
+    WrongType {
+        key: String,
+        expected: &'static str,
+    },
+    UnknownAction {
+        action: String,
+    },
     /// `action: repeat` with no rule before it in the file.
     RepeatWithoutRule,
     /// `detection` has no search identifier besides `condition`.
     NoDetectionItems,
     /// A detection item is an empty list or mapping, or a list mixing values and maps.
-    InvalidDetectionItem { reason: &'static str },
-    UnknownCorrelationType { found: String },
-    InvalidTimespan { found: String },
-    InvalidCorrelationCondition { reason: String },
+    InvalidDetectionItem {
+        reason: &'static str,
+    },
+    UnknownCorrelationType {
+        found: String,
+    },
+    InvalidTimespan {
+        found: String,
+    },
+    InvalidCorrelationCondition {
+        reason: String,
+    },
+    /// The detection items compile into more predicates than allowed.
+    TooManyPredicates {
+        limit: usize,
+    },
 }
 
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RuleError::NotAMapping => f.write_str("a Sigma document must be a mapping of keys to values"),
+            RuleError::NotAMapping => {
+                f.write_str("a Sigma document must be a mapping of keys to values")
+            }
             RuleError::MissingKey { key } => write!(f, "missing required key '{key}'"),
             RuleError::WrongType { key, expected } => {
                 write!(f, "invalid value of '{key}': expected {expected}")
@@ -221,6 +276,9 @@ impl fmt::Display for RuleError {
             RuleError::InvalidCorrelationCondition { reason } => {
                 write!(f, "invalid correlation condition: {reason}")
             }
+            RuleError::TooManyPredicates { limit } => {
+                write!(f, "detection expands into more than {limit} predicates")
+            }
         }
     }
 }
@@ -229,31 +287,85 @@ impl fmt::Display for RuleError {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ValueError {
-    UnknownModifier { field: String, modifier: String },
-    DuplicateModifier { field: String, modifier: String },
+    UnknownModifier {
+        field: String,
+        modifier: String,
+    },
+    DuplicateModifier {
+        field: String,
+        modifier: String,
+    },
     /// Two modifiers that cannot be used together, or one that is out of place.
-    IncompatibleModifiers { field: String, first: String, second: String },
+    IncompatibleModifiers {
+        field: String,
+        first: String,
+        second: String,
+    },
     /// A modifier that requires another one (`i` without `re`).
-    MissingModifier { field: String, modifier: String, requires: &'static str },
+    MissingModifier {
+        field: String,
+        modifier: String,
+        requires: &'static str,
+    },
     /// A value of the wrong kind for a modifier (`|lt: abc`, `|exists: maybe`).
-    WrongValueType { field: String, modifier: String, expected: &'static str, found: String },
+    WrongValueType {
+        field: String,
+        modifier: String,
+        expected: &'static str,
+        found: String,
+    },
     /// `base64` or `utf16` applied to a value with wildcards.
-    WildcardInEncodedValue { field: String, modifier: String },
+    WildcardInEncodedValue {
+        field: String,
+        modifier: String,
+    },
     /// A UTF-16 encoded value that is not text and is not base64-encoded afterwards.
-    NotText { field: String, modifier: String },
-    InvalidCidr { field: String, value: String, reason: String },
-    InvalidRegex { field: String, message: String },
+    NotText {
+        field: String,
+        modifier: String,
+    },
+    InvalidCidr {
+        field: String,
+        value: String,
+        reason: String,
+    },
+    InvalidRegex {
+        field: String,
+        message: String,
+    },
     /// A regex feature RE2 lacks (look-around, back-references).
-    UnsupportedRegex { field: String, message: String },
-    OutOfRange { field: String, modifier: String, value: String, range: &'static str },
+    UnsupportedRegex {
+        field: String,
+        message: String,
+    },
+    OutOfRange {
+        field: String,
+        modifier: String,
+        value: String,
+        range: &'static str,
+    },
     /// `|expand` placeholders without values in the parse options.
-    UnresolvedPlaceholders { field: String, names: Vec<String> },
+    UnresolvedPlaceholders {
+        field: String,
+        names: Vec<String>,
+    },
     /// The value, after modifiers, expands into more alternatives than allowed.
-    TooManyAlternatives { field: String, limit: usize },
+    TooManyAlternatives {
+        field: String,
+        limit: usize,
+    },
     /// A field's value is a mapping.
-    MapValue { field: String },
+    MapValue {
+        field: String,
+    },
     /// A field's value is an empty list.
-    EmptyList { field: String },
+    EmptyList {
+        field: String,
+    },
+    /// `all` on a single value, which the specification does not allow.
+    AllOnSingleValue {
+        field: String,
+    },
 }
 
 impl fmt::Display for ValueError {
@@ -316,6 +428,10 @@ impl fmt::Display for ValueError {
                 write!(f, "value of field '{field}' is a mapping; expected a value or a list")
             }
             ValueError::EmptyList { field } => write!(f, "value of field '{field}' is an empty list"),
+            ValueError::AllOnSingleValue { field } => write!(
+                f,
+                "modifier 'all' on field '{field}' needs a list of two or more values"
+            ),
         }
     }
 }
@@ -325,18 +441,50 @@ impl fmt::Display for ValueError {
 #[non_exhaustive]
 pub enum ConditionError {
     Empty,
-    UnexpectedCharacter { character: char, column: usize },
-    UnexpectedToken { token: String, column: usize },
-    UnexpectedEnd { expected: &'static str },
-    UnclosedParenthesis { column: usize },
-    TrailingTokens { token: String, column: usize },
-    UndefinedIdentifier { name: String, column: usize },
-    PatternMatchesNothing { pattern: String, column: usize },
+    UnexpectedCharacter {
+        character: char,
+        column: usize,
+    },
+    UnexpectedToken {
+        token: String,
+        column: usize,
+    },
+    UnexpectedEnd {
+        expected: &'static str,
+    },
+    UnclosedParenthesis {
+        column: usize,
+    },
+    TrailingTokens {
+        token: String,
+        column: usize,
+    },
+    UndefinedIdentifier {
+        name: String,
+        column: usize,
+    },
+    PatternMatchesNothing {
+        pattern: String,
+        column: usize,
+    },
     /// `N of` with N other than 1.
-    UnsupportedCount { count: String, column: usize },
+    UnsupportedCount {
+        count: String,
+        column: usize,
+    },
     /// The deprecated `| count() ...` aggregation syntax.
-    Aggregation { column: usize },
-    TooDeep { limit: usize, column: usize },
+    Aggregation {
+        column: usize,
+    },
+    TooDeep {
+        limit: usize,
+        column: usize,
+    },
+    /// The condition repeats search identifiers until it exceeds the predicate limit.
+    TooLarge {
+        limit: usize,
+        column: usize,
+    },
 }
 
 impl ConditionError {
@@ -352,7 +500,8 @@ impl ConditionError {
             | ConditionError::PatternMatchesNothing { column, .. }
             | ConditionError::UnsupportedCount { column, .. }
             | ConditionError::Aggregation { column }
-            | ConditionError::TooDeep { column, .. } => Some(*column),
+            | ConditionError::TooDeep { column, .. }
+            | ConditionError::TooLarge { column, .. } => Some(*column),
         }
     }
 }
@@ -396,6 +545,10 @@ impl fmt::Display for ConditionError {
             ConditionError::TooDeep { limit, column } => write!(
                 f,
                 "condition nests deeper than {limit} levels at column {column}"
+            ),
+            ConditionError::TooLarge { limit, column } => write!(
+                f,
+                "condition expands into more than {limit} predicates at column {column}"
             ),
         }
     }

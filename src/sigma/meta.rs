@@ -79,7 +79,10 @@ impl CorrelationType {
     }
 
     fn is_temporal(self) -> bool {
-        matches!(self, CorrelationType::Temporal | CorrelationType::TemporalOrdered)
+        matches!(
+            self,
+            CorrelationType::Temporal | CorrelationType::TemporalOrdered
+        )
     }
 }
 
@@ -119,7 +122,10 @@ impl Timespan {
             'y' => TimeUnit::Year,
             _ => return None,
         };
-        Some(Timespan { count: digits.parse().ok()?, unit })
+        Some(Timespan {
+            count: digits.parse().ok()?,
+            unit,
+        })
     }
 
     /// The length in seconds, taking a month as 30 days and a year as 365 days; `None` on
@@ -187,7 +193,12 @@ pub struct Filter {
 }
 
 fn invalid_condition(reason: impl Into<String>, at: Position) -> Error {
-    Error::new(RuleError::InvalidCorrelationCondition { reason: reason.into() }, at)
+    Error::new(
+        RuleError::InvalidCorrelationCondition {
+            reason: reason.into(),
+        },
+        at,
+    )
 }
 
 impl Correlation {
@@ -200,39 +211,63 @@ impl Correlation {
         })?;
         let body = section.value.as_mapping().ok_or_else(|| {
             Error::new(
-                RuleError::WrongType { key: "correlation".into(), expected: "a mapping" },
+                RuleError::WrongType {
+                    key: "correlation".into(),
+                    expected: "a mapping",
+                },
                 section.value.position,
             )
         })?;
         let mut fields = Keys::new(body);
-        let type_entry = fields
-            .take("type")
-            .ok_or_else(|| Error::new(RuleError::MissingKey { key: "type" }, section.key_position))?;
+        let type_entry = fields.take("type").ok_or_else(|| {
+            Error::new(RuleError::MissingKey { key: "type" }, section.key_position)
+        })?;
         let type_text = rule::opt_string(Some(type_entry))?.unwrap_or_default();
         let kind = CorrelationType::parse(&type_text).ok_or_else(|| {
-            Error::new(RuleError::UnknownCorrelationType { found: type_text.clone() }, type_entry.value.position)
+            Error::new(
+                RuleError::UnknownCorrelationType {
+                    found: type_text.clone(),
+                },
+                type_entry.value.position,
+            )
         })?;
-        let rules_entry = fields
-            .take("rules")
-            .ok_or_else(|| Error::new(RuleError::MissingKey { key: "rules" }, section.key_position))?;
+        let rules_entry = fields.take("rules").ok_or_else(|| {
+            Error::new(RuleError::MissingKey { key: "rules" }, section.key_position)
+        })?;
         let rules = rule::string_list(Some(rules_entry))?;
         if rules.is_empty() {
-            return Err(Error::new(RuleError::MissingKey { key: "rules" }, rules_entry.value.position));
+            return Err(Error::new(
+                RuleError::MissingKey { key: "rules" },
+                rules_entry.value.position,
+            ));
         }
         let group_by = rule::string_list(fields.take("group-by"))?;
         let timespan_entry = fields
             .take("timespan")
             .or_else(|| fields.take("timeframe"))
-            .ok_or_else(|| Error::new(RuleError::MissingKey { key: "timespan" }, section.key_position))?;
+            .ok_or_else(|| {
+                Error::new(
+                    RuleError::MissingKey { key: "timespan" },
+                    section.key_position,
+                )
+            })?;
         let timespan_text = rule::opt_string(Some(timespan_entry))?.unwrap_or_default();
         let timespan = Timespan::parse(&timespan_text).ok_or_else(|| {
-            Error::new(RuleError::InvalidTimespan { found: timespan_text.clone() }, timespan_entry.value.position)
+            Error::new(
+                RuleError::InvalidTimespan {
+                    found: timespan_text.clone(),
+                },
+                timespan_entry.value.position,
+            )
         })?;
         let condition = match fields.take("condition") {
             Some(entry) => Some(correlation_condition(entry, kind)?),
             None if kind.is_temporal() => None,
             None => {
-                return Err(Error::new(RuleError::MissingKey { key: "condition" }, section.key_position))
+                return Err(Error::new(
+                    RuleError::MissingKey { key: "condition" },
+                    section.key_position,
+                ))
             }
         };
         let aliases = aliases(fields.take("aliases"), &rules)?;
@@ -242,7 +277,10 @@ impl Correlation {
                 Some(ScalarValue::Bool(b)) => b,
                 _ => {
                     return Err(Error::new(
-                        RuleError::WrongType { key: "generate".into(), expected: "true or false" },
+                        RuleError::WrongType {
+                            key: "generate".into(),
+                            expected: "true or false",
+                        },
                         entry.value.position,
                     ))
                 }
@@ -280,16 +318,27 @@ impl Correlation {
             position: node.position,
             rules_position: rules_entry.value.position,
         };
-        Ok(Correlation { custom: keys.rest(), ..correlation })
+        Ok(Correlation {
+            custom: keys.rest(),
+            ..correlation
+        })
     }
 }
 
-fn correlation_condition(entry: &Entry, kind: CorrelationType) -> Result<CorrelationCondition, Error> {
-    let body = entry
-        .value
-        .as_mapping()
-        .ok_or_else(|| invalid_condition("expected a mapping such as 'gte: 100'", entry.value.position))?;
-    let mut condition = CorrelationCondition { field: None, bounds: Vec::new() };
+fn correlation_condition(
+    entry: &Entry,
+    kind: CorrelationType,
+) -> Result<CorrelationCondition, Error> {
+    let body = entry.value.as_mapping().ok_or_else(|| {
+        invalid_condition(
+            "expected a mapping such as 'gte: 100'",
+            entry.value.position,
+        )
+    })?;
+    let mut condition = CorrelationCondition {
+        field: None,
+        bounds: Vec::new(),
+    };
     for e in body {
         let op = match e.key.as_str() {
             "field" => {
@@ -312,43 +361,71 @@ fn correlation_condition(entry: &Entry, kind: CorrelationType) -> Result<Correla
         let number = match e.value.as_scalar().map(|s| s.resolve()) {
             Some(ScalarValue::Int(n)) => Number::Int(n),
             Some(ScalarValue::Float(x)) => Number::Float(x),
-            _ => return Err(invalid_condition(format!("'{}' needs a number", e.key), e.value.position)),
+            _ => {
+                return Err(invalid_condition(
+                    format!("'{}' needs a number", e.key),
+                    e.value.position,
+                ))
+            }
         };
         condition.bounds.push((op, number));
     }
     if condition.bounds.is_empty() {
-        return Err(invalid_condition("no bound such as 'gte: 100'", entry.value.position));
+        return Err(invalid_condition(
+            "no bound such as 'gte: 100'",
+            entry.value.position,
+        ));
     }
     if kind.needs_field() && condition.field.is_none() {
-        return Err(invalid_condition("this correlation type needs 'field'", entry.value.position));
+        return Err(invalid_condition(
+            "this correlation type needs 'field'",
+            entry.value.position,
+        ));
     }
     Ok(condition)
 }
 
 fn aliases(entry: Option<&Entry>, rules: &[String]) -> Result<Vec<FieldAlias>, Error> {
-    let Some(entry) = entry else { return Ok(Vec::new()) };
+    let Some(entry) = entry else {
+        return Ok(Vec::new());
+    };
     let wrong = |at: Position| {
         Error::new(
-            RuleError::WrongType { key: "aliases".into(), expected: "a mapping of alias to rule name to field" },
+            RuleError::WrongType {
+                key: "aliases".into(),
+                expected: "a mapping of alias to rule name to field",
+            },
             at,
         )
     };
-    let body = entry.value.as_mapping().ok_or_else(|| wrong(entry.value.position))?;
+    let body = entry
+        .value
+        .as_mapping()
+        .ok_or_else(|| wrong(entry.value.position))?;
     let mut out = Vec::with_capacity(body.len());
     for alias in body {
-        let per_rule = alias.value.as_mapping().ok_or_else(|| wrong(alias.value.position))?;
+        let per_rule = alias
+            .value
+            .as_mapping()
+            .ok_or_else(|| wrong(alias.value.position))?;
         let mut fields = Vec::with_capacity(per_rule.len());
         for e in per_rule {
             if !rules.contains(&e.key) {
                 return Err(Error::new(
-                    ReferenceError::AliasRuleNotListed { alias: alias.key.clone(), rule: e.key.clone() },
+                    ReferenceError::AliasRuleNotListed {
+                        alias: alias.key.clone(),
+                        rule: e.key.clone(),
+                    },
                     e.key_position,
                 ));
             }
             let field = rule::opt_string(Some(e))?.ok_or_else(|| wrong(e.value.position))?;
             fields.push((e.key.clone(), field));
         }
-        out.push(FieldAlias { alias: alias.key.clone(), fields });
+        out.push(FieldAlias {
+            alias: alias.key.clone(),
+            fields,
+        });
     }
     Ok(out)
 }
@@ -367,17 +444,22 @@ impl Filter {
             .ok_or_else(|| Error::new(RuleError::MissingKey { key: "filter" }, node.position))?;
         let body = section.value.as_mapping().ok_or_else(|| {
             Error::new(
-                RuleError::WrongType { key: "filter".into(), expected: "a mapping" },
+                RuleError::WrongType {
+                    key: "filter".into(),
+                    expected: "a mapping",
+                },
                 section.value.position,
             )
         })?;
-        let rules_entry = body
-            .iter()
-            .find(|e| e.key == "rules")
-            .ok_or_else(|| Error::new(RuleError::MissingKey { key: "rules" }, section.key_position))?;
+        let rules_entry = body.iter().find(|e| e.key == "rules").ok_or_else(|| {
+            Error::new(RuleError::MissingKey { key: "rules" }, section.key_position)
+        })?;
         let rules = rule::string_list(Some(rules_entry))?;
         if rules.is_empty() {
-            return Err(Error::new(RuleError::MissingKey { key: "rules" }, rules_entry.value.position));
+            return Err(Error::new(
+                RuleError::MissingKey { key: "rules" },
+                rules_entry.value.position,
+            ));
         }
         let compiled =
             rule::compile_detection(body, section.key_position, &["rules"], placeholders)?;
@@ -408,13 +490,18 @@ impl Filter {
             position: node.position,
             rules_position: rules_entry.value.position,
         };
-        Ok(Filter { custom: keys.rest(), ..filter })
+        Ok(Filter {
+            custom: keys.rest(),
+            ..filter
+        })
     }
 }
 
 fn rename_items(expr: &mut Expr, prefix: &str) {
     match expr {
-        Expr::And(terms) | Expr::Or(terms) => terms.iter_mut().for_each(|t| rename_items(t, prefix)),
+        Expr::And(terms) | Expr::Or(terms) => {
+            terms.iter_mut().for_each(|t| rename_items(t, prefix))
+        }
         Expr::Not(inner) => rename_items(inner, prefix),
         Expr::Pred(p) => p.item.insert_str(0, prefix),
     }
@@ -446,19 +533,26 @@ pub fn apply_filters(rules: &mut [Rule], filters: &[Filter]) -> Vec<Error> {
                 found = true;
                 if !logsource_matches(&filter.logsource, &rule.logsource) {
                     errors.push(Error::new(
-                        ReferenceError::LogsourceMismatch { rule: reference.clone() },
+                        ReferenceError::LogsourceMismatch {
+                            rule: reference.clone(),
+                        },
                         filter.rules_position,
                     ));
                     continue;
                 }
                 for condition in &mut rule.conditions {
                     let original = std::mem::replace(condition, Expr::And(Vec::new()));
-                    *condition = and(vec![original, Expr::Not(Box::new(filter.condition.clone()))]);
+                    *condition = and(vec![
+                        original,
+                        Expr::Not(Box::new(filter.condition.clone())),
+                    ]);
                 }
             }
             if !found {
                 errors.push(Error::new(
-                    ReferenceError::UnknownRule { reference: reference.clone() },
+                    ReferenceError::UnknownRule {
+                        reference: reference.clone(),
+                    },
                     filter.rules_position,
                 ));
             }
@@ -489,17 +583,24 @@ pub fn check_references(documents: &[&Document]) -> Vec<Error> {
         known.extend(name);
     }
     for doc in documents {
-        let Document::Correlation(c) = doc else { continue };
+        let Document::Correlation(c) = doc else {
+            continue;
+        };
         for reference in &c.rules {
             if !known.contains(&reference.as_str()) {
                 errors.push(Error::new(
-                    ReferenceError::UnknownRule { reference: reference.clone() },
+                    ReferenceError::UnknownRule {
+                        reference: reference.clone(),
+                    },
                     c.rules_position,
                 ));
             }
         }
         if let Some(reference) = find_cycle(c, &correlations) {
-            errors.push(Error::new(ReferenceError::Cycle { reference }, c.rules_position));
+            errors.push(Error::new(
+                ReferenceError::Cycle { reference },
+                c.rules_position,
+            ));
         }
     }
     errors
@@ -511,7 +612,9 @@ fn find_cycle(start: &Correlation, correlations: &HashMap<&str, &Correlation>) -
     let mut seen: Vec<*const Correlation> = Vec::new();
     while let Some(current) = stack.pop() {
         for reference in &current.rules {
-            let Some(next) = correlations.get(reference.as_str()) else { continue };
+            let Some(next) = correlations.get(reference.as_str()) else {
+                continue;
+            };
             if std::ptr::eq(*next, start) {
                 return Some(reference.clone());
             }
@@ -531,7 +634,9 @@ pub(crate) fn classify(node: &Node) -> DocumentKind {
         NodeKind::Mapping(entries) if entries.iter().any(|e| e.key == "correlation") => {
             DocumentKind::Correlation
         }
-        NodeKind::Mapping(entries) if entries.iter().any(|e| e.key == "filter") => DocumentKind::Filter,
+        NodeKind::Mapping(entries) if entries.iter().any(|e| e.key == "filter") => {
+            DocumentKind::Filter
+        }
         _ => DocumentKind::Rule,
     }
 }

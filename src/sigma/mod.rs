@@ -21,6 +21,10 @@
 //! [`yaml::MAX_DEPTH`], [`condition::MAX_CONDITION_DEPTH`] and
 //! [`detection::MAX_ALTERNATIVES`]. Callers reading files should still cap the file size.
 
+// Errors carry the file, item and hint inline so callers can read them as fields; they are
+// built only on failure, so the size of `Result<_, Error>` does not matter for speed.
+#![allow(clippy::result_large_err)]
+
 pub mod condition;
 pub mod detection;
 pub mod error;
@@ -90,7 +94,9 @@ impl Document {
 pub fn parse_bytes(bytes: &[u8], path: Option<&str>, options: &ParseOptions) -> ParsedFile {
     match yaml::decode(bytes) {
         Ok(text) => parse_file(text, path, options),
-        Err(e) => ParsedFile { documents: vec![Err(e.with_file(path))] },
+        Err(e) => ParsedFile {
+            documents: vec![Err(e.with_file(path))],
+        },
     }
 }
 
@@ -98,7 +104,11 @@ pub fn parse_bytes(bytes: &[u8], path: Option<&str>, options: &ParseOptions) -> 
 pub fn parse_file(text: &str, path: Option<&str>, options: &ParseOptions) -> ParsedFile {
     let roots = match yaml::parse_documents(text) {
         Ok(roots) => roots,
-        Err(e) => return ParsedFile { documents: vec![Err(e.with_file(path))] },
+        Err(e) => {
+            return ParsedFile {
+                documents: vec![Err(e.with_file(path))],
+            }
+        }
     };
     let documents = expand_collection(roots)
         .into_iter()
@@ -117,7 +127,9 @@ fn build_document(node: &Node, options: &ParseOptions) -> Result<Document, Error
         meta::DocumentKind::Filter => {
             Filter::from_node(node, &options.placeholders).map(Document::Filter)
         }
-        meta::DocumentKind::Rule => Rule::from_node(node, &options.placeholders).map(Document::Rule),
+        meta::DocumentKind::Rule => {
+            Rule::from_node(node, &options.placeholders).map(Document::Rule)
+        }
     }
 }
 
@@ -130,7 +142,10 @@ fn expand_collection(roots: Vec<Node>) -> Vec<Result<Node, Error>> {
     let mut previous: Option<Node> = None;
     for root in roots {
         let action = root.get("action").map(|e| {
-            let text = e.value.as_scalar().map_or(String::new(), |s| s.text.clone());
+            let text = e
+                .value
+                .as_scalar()
+                .map_or(String::new(), |s| s.text.clone());
             (text, e.value.position)
         });
         let Some((action, at)) = action else {
@@ -176,15 +191,323 @@ fn merge(base: Node, over: Node) -> Node {
                     Some(existing) => {
                         let old = std::mem::replace(
                             &mut existing.value,
-                            Node { kind: NodeKind::Sequence(Vec::new()), position: new.key_position },
+                            Node {
+                                kind: NodeKind::Sequence(Vec::new()),
+                                position: new.key_position,
+                            },
                         );
                         existing.value = merge(old, new.value);
                     }
                     None => entries.push(Entry { ..new }),
                 }
             }
-            Node { kind: NodeKind::Mapping(entries), position: over.position }
+            Node {
+                kind: NodeKind::Mapping(entries),
+                position: over.position,
+            }
         }
-        (_, kind) => Node { kind, position: over.position },
+        (_, kind) => Node {
+            kind,
+            position: over.position,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Expr, Position, Test};
+
+    fn rules(text: &str) -> Vec<Result<Rule, Error>> {
+        parse_file(text, Some("c.yml"), &ParseOptions::default())
+            .documents
+            .into_iter()
+            .map(|d| {
+                d.map(|doc| match doc {
+                    Document::Rule(r) => r,
+                    other => panic!("not a rule: {other:?}"),
+                })
+            })
+            .collect()
+    }
+
+    const COLLECTION: &str = "\
+action: global
+title: Base
+logsource:
+    product: windows
+detection:
+    selection:
+        EventID: 1
+    condition: selection
+---
+logsource:
+    service: sysmon
+detection:
+    filter:
+        User: admin
+    condition: selection and not filter
+---
+action: repeat
+title: Repeated
+---
+action: reset
+---
+title: Alone
+detection:
+    sel:
+        A: b
+    condition: sel
+";
+
+    #[test]
+    fn collection_global_repeat_reset() {
+        let parsed = rules(COLLECTION);
+        assert_eq!(parsed.len(), 3);
+        let first = parsed[0].as_ref().unwrap();
+        assert_eq!(first.title, "Base");
+        assert_eq!(first.logsource.product.as_deref(), Some("windows"));
+        assert_eq!(first.logsource.service.as_deref(), Some("sysmon"));
+        assert_eq!(
+            first.condition_texts,
+            vec!["selection and not filter".to_owned()]
+        );
+        let Expr::And(terms) = &first.conditions[0] else {
+            panic!("not an AND")
+        };
+        assert!(matches!(&terms[1], Expr::Not(_)));
+        let second = parsed[1].as_ref().unwrap();
+        assert_eq!(second.title, "Repeated");
+        assert_eq!(second.conditions, first.conditions);
+        let third = parsed[2].as_ref().unwrap();
+        assert_eq!(third.title, "Alone");
+        assert_eq!(
+            third.logsource,
+            LogSource {
+                position: Position::default(),
+                ..LogSource::default()
+            }
+        );
+    }
+
+    #[test]
+    fn repeat_without_rule_and_unknown_action() {
+        let parsed = rules("action: repeat\ntitle: x\n---\naction: merge\n");
+        assert_eq!(parsed.len(), 2);
+        let err = parsed[0].as_ref().unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Rule(RuleError::RepeatWithoutRule));
+        assert_eq!(err.file.as_deref(), Some("c.yml"));
+        assert_eq!(err.position, Position { line: 1, column: 9 });
+        let err = parsed[1].as_ref().unwrap_err();
+        assert_eq!(
+            err.kind,
+            ErrorKind::Rule(RuleError::UnknownAction {
+                action: "merge".into()
+            })
+        );
+    }
+
+    #[test]
+    fn one_bad_document_keeps_the_others() {
+        let parsed = rules("title: a\ndetection:\n  sel: {A: x}\n  condition: nope\n---\ntitle: b\ndetection:\n  sel: {A: x}\n  condition: sel\n");
+        assert_eq!(parsed.len(), 2);
+        assert!(parsed[0].is_err());
+        assert_eq!(parsed[1].as_ref().unwrap().title, "b");
+    }
+
+    const FULL_RULE: &str = "\
+title: A Title
+id: 545a5da6-f103-4919-a519-e9aec1026ee4
+name: a_title
+related:
+    - id: 6c82cf5c-090d-4d57-9188-533577631108
+      type: similar
+status: test
+description: a description
+references:
+    - https://example.org/a
+author: SomeOne
+date: 2017-05-09
+modified: 2023-04-14
+tags:
+    - attack.t1211
+logsource:
+    product: windows
+    service: application
+    definition: needs auditing
+    custom_key: value
+detection:
+    selection:
+        Provider_Name: 'Application Error'
+    filter:
+        Level: 4
+    condition:
+        - selection
+        - selection and not filter
+fields:
+    - Provider_Name
+falsepositives:
+    - a string
+level: high
+regression_tests_path: regression_data/rules/x
+x_custom:
+    nested: true
+";
+
+    #[test]
+    fn rule_metadata() {
+        let parsed = rules(FULL_RULE);
+        let rule = parsed[0].as_ref().unwrap();
+        assert_eq!(rule.title, "A Title");
+        assert_eq!(
+            rule.id.as_deref(),
+            Some("545a5da6-f103-4919-a519-e9aec1026ee4")
+        );
+        assert_eq!(rule.name.as_deref(), Some("a_title"));
+        assert_eq!(
+            rule.related,
+            vec![Related {
+                id: "6c82cf5c-090d-4d57-9188-533577631108".into(),
+                kind: "similar".into()
+            }]
+        );
+        assert_eq!(rule.status.as_deref(), Some("test"));
+        assert_eq!(rule.description.as_deref(), Some("a description"));
+        assert_eq!(rule.references, vec!["https://example.org/a".to_owned()]);
+        assert_eq!(rule.author.as_deref(), Some("SomeOne"));
+        assert_eq!(rule.date.as_deref(), Some("2017-05-09"));
+        assert_eq!(rule.modified.as_deref(), Some("2023-04-14"));
+        assert_eq!(rule.tags, vec!["attack.t1211".to_owned()]);
+        assert_eq!(rule.logsource.product.as_deref(), Some("windows"));
+        assert_eq!(rule.logsource.service.as_deref(), Some("application"));
+        assert_eq!(rule.logsource.category, None);
+        assert_eq!(rule.logsource.definition.as_deref(), Some("needs auditing"));
+        assert_eq!(
+            rule.logsource.extra,
+            vec![("custom_key".to_owned(), "value".to_owned())]
+        );
+        assert_eq!(rule.fields, vec!["Provider_Name".to_owned()]);
+        assert_eq!(rule.falsepositives, vec!["a string".to_owned()]);
+        assert_eq!(rule.level.as_deref(), Some("high"));
+        let custom: Vec<&str> = rule.custom.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(custom, vec!["regression_tests_path", "x_custom"]);
+        assert_eq!(rule.conditions.len(), 2);
+        assert_eq!(
+            rule.condition_positions,
+            vec![
+                Position {
+                    line: 27,
+                    column: 11
+                },
+                Position {
+                    line: 28,
+                    column: 11
+                }
+            ]
+        );
+        assert_eq!(
+            rule.detection_position,
+            Position {
+                line: 21,
+                column: 1
+            }
+        );
+        let Expr::Pred(p) = &rule.conditions[0] else {
+            panic!("not a predicate")
+        };
+        assert_eq!(
+            p.position,
+            Position {
+                line: 23,
+                column: 9
+            }
+        );
+        let Expr::And(terms) = &rule.conditions[1] else {
+            panic!("not an AND")
+        };
+        let Expr::Not(inner) = &terms[1] else {
+            panic!("not a NOT")
+        };
+        let Expr::Pred(level) = inner.as_ref() else {
+            panic!("not a predicate")
+        };
+        assert!(matches!(level.test, Test::Number { .. }));
+    }
+
+    #[test]
+    fn condition_error_points_into_the_condition() {
+        let parsed = rules("title: t\ndetection:\n  sel: {A: x}\n  condition: sel and nope\n");
+        let err = parsed[0].as_ref().unwrap_err();
+        assert_eq!(
+            err.kind,
+            ErrorKind::Condition(ConditionError::UndefinedIdentifier {
+                name: "nope".into(),
+                column: 9
+            })
+        );
+        assert_eq!(
+            err.position,
+            Position {
+                line: 4,
+                column: 22
+            }
+        );
+        let parsed = rules("title: t\ndetection:\n  sel: {A: x}\n  condition: 'sel and nope'\n");
+        assert_eq!(
+            parsed[0].as_ref().unwrap_err().position,
+            Position {
+                line: 4,
+                column: 23
+            }
+        );
+    }
+
+    #[test]
+    fn missing_parts_are_errors() {
+        let cases = [
+            (
+                "detection:\n  sel: {A: x}\n  condition: sel\n",
+                "missing required key 'title'",
+            ),
+            ("title: t\n", "missing required key 'detection'"),
+            (
+                "title: t\ndetection:\n  sel: {A: x}\n",
+                "missing required key 'condition'",
+            ),
+            (
+                "title: t\ndetection:\n  condition: sel\n",
+                "defines no search identifier",
+            ),
+            (
+                "title: [t]\ndetection:\n  sel: {A: x}\n  condition: sel\n",
+                "invalid value of 'title'",
+            ),
+            ("- a\n- b\n", "must be a mapping"),
+        ];
+        for (text, message) in cases {
+            let parsed = rules(text);
+            let err = parsed[0].as_ref().unwrap_err();
+            assert!(err.to_string().contains(message), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn bytes_with_bom_and_crlf() {
+        let text =
+            "\u{feff}title: t\r\ndetection:\r\n  sel:\r\n    A: 'x '\r\n  condition: sel\r\n";
+        let parsed = parse_bytes(text.as_bytes(), None, &ParseOptions::default());
+        let Ok(Document::Rule(rule)) = &parsed.documents[0] else {
+            panic!("{parsed:?}")
+        };
+        let Expr::Pred(p) = &rule.conditions[0] else {
+            panic!("not a predicate")
+        };
+        assert_eq!(
+            p.test,
+            Test::Pattern {
+                value: crate::ir::Pattern::literal("x "),
+                cased: false
+            }
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The typed Sigma documents: rules, and the metadata and detection readers that
 //! correlations and filters share with them.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use super::condition::{self, Items};
@@ -31,6 +32,8 @@ pub struct Rule {
     pub fields: Vec<String>,
     pub falsepositives: Vec<String>,
     pub scope: Vec<String>,
+    /// The deprecated `timeframe` of the detection, as written; correlations replace it.
+    pub timeframe: Option<String>,
     /// Top-level keys the specification does not define, in file order.
     pub custom: Vec<Entry>,
     /// One compiled expression per condition (`condition` may be a list).
@@ -73,7 +76,10 @@ pub(crate) struct Keys<'a> {
 
 impl<'a> Keys<'a> {
     pub fn new(entries: &'a [Entry]) -> Self {
-        Keys { entries, used: vec![false; entries.len()] }
+        Keys {
+            entries,
+            used: vec![false; entries.len()],
+        }
     }
 
     pub fn take(&mut self, key: &str) -> Option<&'a Entry> {
@@ -93,7 +99,13 @@ impl<'a> Keys<'a> {
 }
 
 fn wrong_type(entry: &Entry, expected: &'static str) -> Error {
-    Error::new(RuleError::WrongType { key: entry.key.clone(), expected }, entry.value.position)
+    Error::new(
+        RuleError::WrongType {
+            key: entry.key.clone(),
+            expected,
+        },
+        entry.value.position,
+    )
 }
 
 /// A scalar value as text; `None` for null.
@@ -108,14 +120,20 @@ pub(crate) fn opt_string(entry: Option<&Entry>) -> Result<Option<String>, Error>
 
 /// A list of scalars as text; a single scalar counts as a list of one.
 pub(crate) fn string_list(entry: Option<&Entry>) -> Result<Vec<String>, Error> {
-    let Some(entry) = entry else { return Ok(Vec::new()) };
+    let Some(entry) = entry else {
+        return Ok(Vec::new());
+    };
     match &entry.value.kind {
         NodeKind::Scalar(s) if s.is_null() => Ok(Vec::new()),
         NodeKind::Scalar(s) => Ok(vec![s.text.clone()]),
         NodeKind::Sequence(items) => items
             .iter()
             .filter(|n| !n.is_null())
-            .map(|n| n.as_scalar().map(|s| s.text.clone()).ok_or_else(|| wrong_type(entry, "a list of values")))
+            .map(|n| {
+                n.as_scalar()
+                    .map(|s| s.text.clone())
+                    .ok_or_else(|| wrong_type(entry, "a list of values"))
+            })
             .collect(),
         NodeKind::Mapping(_) => Err(wrong_type(entry, "a list of values")),
     }
@@ -123,7 +141,8 @@ pub(crate) fn string_list(entry: Option<&Entry>) -> Result<Vec<String>, Error> {
 
 /// The top-level mapping of a document.
 pub(crate) fn mapping(node: &Node) -> Result<&[Entry], Error> {
-    node.as_mapping().ok_or_else(|| Error::new(RuleError::NotAMapping, node.position))
+    node.as_mapping()
+        .ok_or_else(|| Error::new(RuleError::NotAMapping, node.position))
 }
 
 pub(crate) fn required_title(keys: &mut Keys<'_>, node: &Node) -> Result<String, Error> {
@@ -132,11 +151,19 @@ pub(crate) fn required_title(keys: &mut Keys<'_>, node: &Node) -> Result<String,
 }
 
 pub(crate) fn logsource(entry: Option<&Entry>) -> Result<LogSource, Error> {
-    let Some(entry) = entry else { return Ok(LogSource::default()) };
+    let Some(entry) = entry else {
+        return Ok(LogSource::default());
+    };
     if entry.value.is_null() {
-        return Ok(LogSource { position: entry.key_position, ..LogSource::default() });
+        return Ok(LogSource {
+            position: entry.key_position,
+            ..LogSource::default()
+        });
     }
-    let entries = entry.value.as_mapping().ok_or_else(|| wrong_type(entry, "a mapping"))?;
+    let entries = entry
+        .value
+        .as_mapping()
+        .ok_or_else(|| wrong_type(entry, "a mapping"))?;
     let mut keys = Keys::new(entries);
     let mut source = LogSource {
         product: opt_string(keys.take("product"))?,
@@ -154,7 +181,9 @@ pub(crate) fn logsource(entry: Option<&Entry>) -> Result<LogSource, Error> {
 }
 
 fn related(entry: Option<&Entry>) -> Result<Vec<Related>, Error> {
-    let Some(entry) = entry else { return Ok(Vec::new()) };
+    let Some(entry) = entry else {
+        return Ok(Vec::new());
+    };
     if entry.value.is_null() {
         return Ok(Vec::new());
     }
@@ -194,6 +223,7 @@ pub(crate) fn compile_detection(
     let mut names = Vec::new();
     let mut exprs = Vec::new();
     let mut condition_entry = None;
+    let predicates = Cell::new(0);
     for entry in entries {
         if entry.key == "condition" {
             condition_entry = Some(entry);
@@ -202,31 +232,55 @@ pub(crate) fn compile_detection(
         if reserved.contains(&entry.key.as_str()) {
             continue;
         }
-        let cx = Context { item: &entry.key, placeholders };
-        let expr = detection::compile_item(&entry.value, &cx).map_err(|e| e.with_item(&entry.key))?;
+        let cx = Context {
+            item: &entry.key,
+            placeholders,
+            predicates: &predicates,
+        };
+        let expr =
+            detection::compile_item(&entry.value, &cx).map_err(|e| e.with_item(&entry.key))?;
         names.push(entry.key.clone());
         exprs.push(expr);
     }
     let Some(condition_entry) = condition_entry else {
-        return Err(Error::new(RuleError::MissingKey { key: "condition" }, section));
+        return Err(Error::new(
+            RuleError::MissingKey { key: "condition" },
+            section,
+        ));
     };
     if names.is_empty() {
         return Err(Error::new(RuleError::NoDetectionItems, section));
     }
-    let items = Items { names: &names, exprs: &exprs };
+    let sizes: Vec<usize> = exprs.iter().map(detection::count_predicates).collect();
+    let items = Items {
+        names: &names,
+        exprs: &exprs,
+        sizes: &sizes,
+    };
+    let mut used = 0;
     let condition_nodes: Vec<&Node> = match &condition_entry.value.kind {
         NodeKind::Sequence(list) => list.iter().collect(),
         _ => vec![&condition_entry.value],
     };
-    let mut compiled = Compiled { conditions: Vec::new(), texts: Vec::new(), positions: Vec::new() };
+    let mut compiled = Compiled {
+        conditions: Vec::new(),
+        texts: Vec::new(),
+        positions: Vec::new(),
+    };
     if condition_nodes.is_empty() {
-        return Err(Error::new(RuleError::MissingKey { key: "condition" }, condition_entry.key_position));
+        return Err(Error::new(
+            RuleError::MissingKey { key: "condition" },
+            condition_entry.key_position,
+        ));
     }
     for node in condition_nodes {
         let Some(scalar) = node.as_scalar().filter(|s| !s.is_null()) else {
-            return Err(wrong_type(condition_entry, "a condition text or a list of them"));
+            return Err(wrong_type(
+                condition_entry,
+                "a condition text or a list of them",
+            ));
         };
-        let expr = condition::compile(&scalar.text, &items).map_err(|e| {
+        let expr = condition::compile(&scalar.text, &items, &mut used).map_err(|e| {
             // Point into the condition when it is written on one line.
             let mut at = node.position;
             if let Some(column) = e.column() {
@@ -248,19 +302,26 @@ pub(crate) fn compile_detection(
 
 impl Rule {
     /// Builds a rule from a document mapping.
-    pub(crate) fn from_node(node: &Node, placeholders: &HashMap<String, Vec<String>>) -> Result<Rule, Error> {
+    pub(crate) fn from_node(
+        node: &Node,
+        placeholders: &HashMap<String, Vec<String>>,
+    ) -> Result<Rule, Error> {
         let entries = mapping(node)?;
         let mut keys = Keys::new(entries);
         let title = required_title(&mut keys, node)?;
         let detection = keys
             .take("detection")
             .ok_or_else(|| Error::new(RuleError::MissingKey { key: "detection" }, node.position))?;
-        let detection_entries = detection
-            .value
-            .as_mapping()
-            .ok_or_else(|| wrong_type(detection, "a mapping of search identifiers and 'condition'"))?;
-        let compiled =
-            compile_detection(detection_entries, detection.key_position, &[], placeholders)?;
+        let detection_entries = detection.value.as_mapping().ok_or_else(|| {
+            wrong_type(detection, "a mapping of search identifiers and 'condition'")
+        })?;
+        let compiled = compile_detection(
+            detection_entries,
+            detection.key_position,
+            &["timeframe"],
+            placeholders,
+        )?;
+        let timeframe = opt_string(detection_entries.iter().find(|e| e.key == "timeframe"))?;
         let rule = Rule {
             title,
             id: opt_string(keys.take("id"))?,
@@ -280,6 +341,7 @@ impl Rule {
             fields: string_list(keys.take("fields"))?,
             falsepositives: string_list(keys.take("falsepositives"))?,
             scope: string_list(keys.take("scope"))?,
+            timeframe,
             custom: Vec::new(),
             conditions: compiled.conditions,
             condition_texts: compiled.texts,
@@ -287,6 +349,9 @@ impl Rule {
             detection_position: detection.key_position,
             position: node.position,
         };
-        Ok(Rule { custom: keys.rest(), ..rule })
+        Ok(Rule {
+            custom: keys.rest(),
+            ..rule
+        })
     }
 }

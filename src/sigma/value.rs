@@ -100,7 +100,11 @@ impl SigmaString {
     pub fn encode_utf16(&self, big_endian: bool, bom: bool) -> Option<SigmaString> {
         let mut parts = Vec::with_capacity(self.parts.len() + 1);
         if bom {
-            parts.push(Part::Bytes(if big_endian { vec![0xfe, 0xff] } else { vec![0xff, 0xfe] }));
+            parts.push(Part::Bytes(if big_endian {
+                vec![0xfe, 0xff]
+            } else {
+                vec![0xff, 0xfe]
+            }));
         }
         for part in &self.parts {
             let text = match part {
@@ -113,7 +117,11 @@ impl SigmaString {
             };
             let mut bytes = Vec::with_capacity(text.len() * 2);
             for unit in text.encode_utf16() {
-                let pair = if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() };
+                let pair = if big_endian {
+                    unit.to_be_bytes()
+                } else {
+                    unit.to_le_bytes()
+                };
                 bytes.extend_from_slice(&pair);
             }
             match parts.last_mut() {
@@ -147,7 +155,12 @@ impl SigmaString {
     /// offset modulo 3; `None` when it has wildcards.
     pub fn base64_offsets(&self) -> Option<Vec<SigmaString>> {
         let bytes = self.literal_bytes()?;
-        Some(base64_offsets(&bytes).into_iter().map(SigmaString::literal).collect())
+        Some(
+            base64_offsets(&bytes)
+                .into_iter()
+                .map(SigmaString::literal)
+                .collect(),
+        )
     }
 
     fn literal(text: String) -> SigmaString {
@@ -256,11 +269,17 @@ const BASE64_ALPHABET: &[u8; 64] =
 pub(crate) fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(char::from(BASE64_ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+                out.push(char::from(
+                    BASE64_ALPHABET[((n >> (18 - 6 * i)) & 63) as usize],
+                ));
             } else {
                 out.push('=');
             }
@@ -365,7 +384,7 @@ pub(crate) fn expand_template(
     let mut missing: Vec<String> = Vec::new();
     for piece in template {
         if let Template::Placeholder(name) = piece {
-            if !placeholders.get(name).is_some_and(|v| !v.is_empty()) && !missing.contains(name) {
+            if placeholders.get(name).is_none_or(|v| v.is_empty()) && !missing.contains(name) {
                 missing.push(name.clone());
             }
         }
@@ -417,27 +436,49 @@ pub(crate) fn parse_network(text: &str) -> Result<Network, String> {
         None => max,
         Some(p) => {
             let valid = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.len() <= 3;
-            let value: u8 = if valid { p.parse().unwrap_or(u8::MAX) } else { u8::MAX };
+            let value: u8 = if valid {
+                p.parse().unwrap_or(u8::MAX)
+            } else {
+                u8::MAX
+            };
             if value > max {
-                return Err(format!("prefix length '{p}' is not a number from 0 to {max}"));
+                return Err(format!(
+                    "prefix length '{p}' is not a number from 0 to {max}"
+                ));
             }
             value
         }
     };
     Ok(match address {
         IpAddr::V4(a) => {
-            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) };
-            Network::V4 { address: Ipv4Addr::from(u32::from(a) & mask), prefix }
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(prefix))
+            };
+            Network::V4 {
+                address: Ipv4Addr::from(u32::from(a) & mask),
+                prefix,
+            }
         }
         IpAddr::V6(a) => {
-            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix)) };
-            Network::V6 { address: Ipv6Addr::from(u128::from(a) & mask), prefix }
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(prefix))
+            };
+            Network::V6 {
+                address: Ipv6Addr::from(u128::from(a) & mask),
+                prefix,
+            }
         }
     })
 }
 
 /// Checks that a regular expression parses and uses only what RE2 supports. Returns the
 /// error message and whether it is a missing RE2 feature (look-around, back-reference).
+// NOTE: regex-syntax (0.8) also accepts a few forms RE2 rejects, such as class set
+// operations (`[a-z&&[^aeiou]]`); Defender then rejects the query when it runs.
 pub(crate) fn check_regex(pattern: &str) -> Result<(), (String, bool)> {
     use regex_syntax::ast::{parse::ParserBuilder, ErrorKind};
     let mut parser = ParserBuilder::new().nest_limit(100).build();
@@ -472,7 +513,10 @@ mod tests {
             ("a\\\\*", vec![text("a\\"), Part::AnyRun]),
             ("a\\\\\\*", vec![text("a\\*")]),
             ("a\\\\\\b", vec![text("a\\\\b")]),
-            ("a*b?c", vec![text("a"), Part::AnyRun, text("b"), Part::AnyOne, text("c")]),
+            (
+                "a*b?c",
+                vec![text("a"), Part::AnyRun, text("b"), Part::AnyOne, text("c")],
+            ),
             ("*\\Startup\\*", vec![Part::AnyRun, text("\\Startup*")]),
             ("trailing\\", vec![text("trailing\\")]),
             (" spaced ", vec![text(" spaced ")]),
@@ -480,7 +524,11 @@ mod tests {
             ("", vec![]),
         ];
         for (input, expected) in cases {
-            assert_eq!(&SigmaString::parse(input).parts, expected, "input {input:?}");
+            assert_eq!(
+                &SigmaString::parse(input).parts,
+                expected,
+                "input {input:?}"
+            );
         }
     }
 
@@ -489,7 +537,10 @@ mod tests {
         let mut value = SigmaString::parse("\\AppData\\Local\\Temp\\");
         value.prepend_any();
         value.append_any();
-        assert_eq!(value.parts, vec![Part::AnyRun, text("\\AppData\\Local\\Temp\\"), Part::AnyRun]);
+        assert_eq!(
+            value.parts,
+            vec![Part::AnyRun, text("\\AppData\\Local\\Temp\\"), Part::AnyRun]
+        );
     }
 
     #[test]
@@ -497,7 +548,10 @@ mod tests {
         assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64_encode(b"fooba"), "Zm9vYmE=");
         assert_eq!(base64_encode(b"f"), "Zg==");
-        assert_eq!(base64_offsets(b"foobar"), vec!["Zm9vYmFy", "Zvb2Jhc", "mb29iYX"]);
+        assert_eq!(
+            base64_offsets(b"foobar"),
+            vec!["Zm9vYmFy", "Zvb2Jhc", "mb29iYX"]
+        );
     }
 
     #[test]
@@ -508,7 +562,10 @@ mod tests {
         let be = value.encode_utf16(true, false).unwrap();
         assert_eq!(be.parts, vec![Part::Bytes(vec![0, 0x63, 0, 0x6d, 0, 0x64])]);
         let bom = value.encode_utf16(false, true).unwrap();
-        assert_eq!(bom.parts, vec![Part::Bytes(vec![0xff, 0xfe, 0x63, 0, 0x6d, 0, 0x64, 0])]);
+        assert_eq!(
+            bom.parts,
+            vec![Part::Bytes(vec![0xff, 0xfe, 0x63, 0, 0x6d, 0, 0x64, 0])]
+        );
         assert_eq!(bom.base64().unwrap().parts, vec![text("//5jAG0AZAA=")]);
         assert_eq!(le.base64().unwrap().parts, vec![text("YwBtAGQA")]);
         assert_eq!(be.base64().unwrap().parts, vec![text("AGMAbQBk")]);
@@ -521,20 +578,27 @@ mod tests {
         assert_eq!(values.len(), 125);
         let first = values[0].clone().into_pattern().unwrap();
         assert_eq!(first.as_literal().unwrap(), "-a /b --c");
-        let all: Vec<String> =
-            values.into_iter().map(|v| v.into_pattern().unwrap().as_literal().unwrap()).collect();
+        let all: Vec<String> = values
+            .into_iter()
+            .map(|v| v.into_pattern().unwrap().as_literal().unwrap())
+            .collect();
         assert!(all.contains(&"/a -b -/c".to_owned()));
         assert!(all.contains(&"\u{2013}a \u{2014}b -\u{2015}c".to_owned()));
         // The first dash of `--c` is never replaced.
         assert!(all.iter().all(|v| v.chars().nth(6) == Some('-')));
-        assert_eq!(all.iter().collect::<std::collections::HashSet<_>>().len(), 125);
+        assert_eq!(
+            all.iter().collect::<std::collections::HashSet<_>>().len(),
+            125
+        );
     }
 
     #[test]
     fn windash_ignores_dashes_inside_words() {
         let values = SigmaString::parse("a-b").windash(10).unwrap();
         assert_eq!(values.len(), 1);
-        assert!(SigmaString::parse("-a -b -c -d -e -f").windash(4096).is_none());
+        assert!(SigmaString::parse("-a -b -c -d -e -f")
+            .windash(4096)
+            .is_none());
     }
 
     #[test]
@@ -552,7 +616,10 @@ mod tests {
         map.insert("name".to_owned(), vec!["a".to_owned(), "b?".to_owned()]);
         let values = expand_template(&template, &map, 100).unwrap().unwrap();
         assert_eq!(values[0].parts, vec![text("%plaina"), Part::AnyRun]);
-        assert_eq!(values[1].parts, vec![text("%plainb"), Part::AnyOne, Part::AnyRun]);
+        assert_eq!(
+            values[1].parts,
+            vec![text("%plainb"), Part::AnyOne, Part::AnyRun]
+        );
         let missing = expand_template(&split_placeholders("%x%%y%"), &map, 100).unwrap_err();
         assert_eq!(missing, vec!["x".to_owned(), "y".to_owned()]);
     }
@@ -561,9 +628,15 @@ mod tests {
     fn networks() {
         assert_eq!(
             parse_network("10.1.2.3/8").unwrap(),
-            Network::V4 { address: Ipv4Addr::new(10, 0, 0, 0), prefix: 8 }
+            Network::V4 {
+                address: Ipv4Addr::new(10, 0, 0, 0),
+                prefix: 8
+            }
         );
-        assert_eq!(parse_network("fe80::1/10").unwrap().to_string(), "fe80::/10");
+        assert_eq!(
+            parse_network("fe80::1/10").unwrap().to_string(),
+            "fe80::/10"
+        );
         assert_eq!(parse_network("::1").unwrap().to_string(), "::1/128");
         assert!(parse_network("10.0.0.0/33").is_err());
         assert!(parse_network("10.0.0/8").is_err());

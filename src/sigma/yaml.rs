@@ -1,8 +1,8 @@
 //! YAML documents as trees of nodes with positions, built from the event parser that
-//! `serde-saphyr` ships (`granit_parser`). Building the tree here, instead of deserializing
-//! into structs, keeps what Sigma needs and serde drops: the position of every key, the
-//! order of keys, whether a scalar was quoted (`'4624'` is text, `4624` a number) and the
-//! spelling of numbers. Duplicate keys and the resource limits are checked while building.
+//! `serde-saphyr` ships (`granit_parser`). The tree keeps what Sigma needs and serde's
+//! data model drops. That is the position and order of every key, whether a scalar was
+//! quoted (`'4624'` is text, `4624` a number) and the spelling of numbers. Duplicate keys
+//! and the resource limits are checked while the tree is built.
 
 use std::collections::HashMap;
 
@@ -96,8 +96,8 @@ pub enum ScalarValue<'a> {
 }
 
 impl Scalar {
-    /// Resolves the scalar under the YAML 1.2 core schema: only plain scalars (or explicit
-    /// core tags) become null, booleans or numbers; quoted and block scalars are strings.
+    /// Resolves the scalar under the YAML 1.2 core schema. Only plain scalars and explicit
+    /// core tags become null, booleans or numbers, so quoted and block scalars are strings.
     ///
     /// Integers outside the `i64` range and the special floats (`.inf`, `.nan`) stay
     /// strings, because no rule field compares against them as numbers.
@@ -157,7 +157,11 @@ fn parse_int(text: &str) -> Option<Result<i64, ()>> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
-    let parsed = if radix == 10 { text.parse::<i64>() } else { i64::from_str_radix(digits, radix) };
+    let parsed = if radix == 10 {
+        text.parse::<i64>()
+    } else {
+        i64::from_str_radix(digits, radix)
+    };
     Some(parsed.map_err(|_| ()))
 }
 
@@ -250,8 +254,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, Error> {
             let prefix = std::str::from_utf8(valid).unwrap_or("");
             let line = prefix.matches('\n').count() + 1;
             let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            Err(Error::new(YamlError::InvalidUtf8, position(line, column))
-                .with_hint(format!("the first invalid byte is at offset {}; save the file as UTF-8", e.valid_up_to())))
+            Err(
+                Error::new(YamlError::InvalidUtf8, position(line, column)).with_hint(format!(
+                    "the first invalid byte is at offset {}; save the file as UTF-8",
+                    e.valid_up_to()
+                )),
+            )
         }
     }
 }
@@ -269,7 +277,11 @@ fn marker_position(span: &Span) -> Position {
 
 /// A list or mapping that is still being read.
 enum Frame {
-    Sequence { position: Position, anchor: usize, items: Vec<Node> },
+    Sequence {
+        position: Position,
+        anchor: usize,
+        items: Vec<Node>,
+    },
     Mapping {
         position: Position,
         anchor: usize,
@@ -322,7 +334,9 @@ impl Builder {
         if let Some(end) = span.end.byte_offset() {
             if end.saturating_sub(self.document_start) > MAX_DOCUMENT_BYTES {
                 return Err(Error::new(
-                    YamlError::DocumentTooLarge { limit: MAX_DOCUMENT_BYTES },
+                    YamlError::DocumentTooLarge {
+                        limit: MAX_DOCUMENT_BYTES,
+                    },
                     marker_position(span),
                 )
                 .with_hint("split the file or shorten the value"));
@@ -335,7 +349,9 @@ impl Builder {
                 self.document_count += 1;
                 if self.document_count > MAX_DOCUMENTS {
                     return Err(Error::new(
-                        YamlError::TooManyDocuments { limit: MAX_DOCUMENTS },
+                        YamlError::TooManyDocuments {
+                            limit: MAX_DOCUMENTS,
+                        },
                         at,
                     )
                     .with_hint("split the documents over several files"));
@@ -353,7 +369,10 @@ impl Builder {
             Event::Alias(id) => {
                 self.aliases += 1;
                 if self.aliases > MAX_ALIASES {
-                    return Err(Error::new(YamlError::TooManyAliases { limit: MAX_ALIASES }, at));
+                    return Err(Error::new(
+                        YamlError::TooManyAliases { limit: MAX_ALIASES },
+                        at,
+                    ));
                 }
                 let Some(size) = self.anchors.get(&id).map(|(_, size)| *size) else {
                     let name = self.anchor_names.get(&id).cloned().unwrap_or_default();
@@ -361,14 +380,18 @@ impl Builder {
                 };
                 // Count the copy before making it, so no expansion outgrows the limit.
                 self.add_nodes(size, at)?;
-                let Some((node, _)) = self.anchors.get(&id) else { return Ok(()) };
+                let Some((node, _)) = self.anchors.get(&id) else {
+                    return Ok(());
+                };
                 let mut copy = node.clone();
                 copy.position = at;
                 self.finish(copy, 0)?;
             }
             Event::UnresolvedAlias(name) => {
                 return Err(Error::new(
-                    YamlError::Syntax { message: format!("unknown anchor '{name}'") },
+                    YamlError::Syntax {
+                        message: format!("unknown anchor '{name}'"),
+                    },
                     at,
                 ));
             }
@@ -384,14 +407,25 @@ impl Builder {
                 };
                 let tag = tag.and_then(|t| t.core_suffix().map(str::to_owned));
                 let node = Node {
-                    kind: NodeKind::Scalar(Scalar { text: text.into_owned(), style, tag }),
+                    kind: NodeKind::Scalar(Scalar {
+                        text: text.into_owned(),
+                        style,
+                        tag,
+                    }),
                     position: at,
                 };
                 self.finish(node, anchor)?;
             }
             Event::SequenceStart(_, anchor, _) => {
                 self.add_nodes(1, at)?;
-                self.open(Frame::Sequence { position: at, anchor, items: Vec::new() }, at)?;
+                self.open(
+                    Frame::Sequence {
+                        position: at,
+                        anchor,
+                        items: Vec::new(),
+                    },
+                    at,
+                )?;
             }
             Event::MappingStart(_, anchor, _) => {
                 self.add_nodes(1, at)?;
@@ -409,12 +443,29 @@ impl Builder {
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some(frame) = self.stack.pop() {
                     let (node, anchor) = match frame {
-                        Frame::Sequence { position, anchor, items } => {
-                            (Node { kind: NodeKind::Sequence(items), position }, anchor)
-                        }
-                        Frame::Mapping { position, anchor, entries, .. } => {
-                            (Node { kind: NodeKind::Mapping(entries), position }, anchor)
-                        }
+                        Frame::Sequence {
+                            position,
+                            anchor,
+                            items,
+                        } => (
+                            Node {
+                                kind: NodeKind::Sequence(items),
+                                position,
+                            },
+                            anchor,
+                        ),
+                        Frame::Mapping {
+                            position,
+                            anchor,
+                            entries,
+                            ..
+                        } => (
+                            Node {
+                                kind: NodeKind::Mapping(entries),
+                                position,
+                            },
+                            anchor,
+                        ),
                     };
                     self.finish(node, anchor)?;
                 }
@@ -436,7 +487,10 @@ impl Builder {
 
     fn open(&mut self, frame: Frame, at: Position) -> Result<(), Error> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(Error::new(YamlError::NestingTooDeep { limit: MAX_DEPTH }, at));
+            return Err(Error::new(
+                YamlError::NestingTooDeep { limit: MAX_DEPTH },
+                at,
+            ));
         }
         self.stack.push(frame);
         Ok(())
@@ -455,7 +509,12 @@ impl Builder {
                 }
             }
             Some(Frame::Sequence { items, .. }) => items.push(node),
-            Some(Frame::Mapping { entries, pending_key, seen, .. }) => match pending_key.take() {
+            Some(Frame::Mapping {
+                entries,
+                pending_key,
+                seen,
+                ..
+            }) => match pending_key.take() {
                 None => {
                     let NodeKind::Scalar(scalar) = node.kind else {
                         return Err(Error::new(YamlError::ComplexKey, node.position));
@@ -463,16 +522,25 @@ impl Builder {
                     let key = scalar.text;
                     if let Some(first) = seen.get(&key) {
                         return Err(Error::new(
-                            YamlError::DuplicateKey { key: key.clone(), first: *first },
+                            YamlError::DuplicateKey {
+                                key: key.clone(),
+                                first: *first,
+                            },
                             node.position,
                         )
-                        .with_hint("rename or merge the repeated key; YAML keeps only one of them"));
+                        .with_hint(
+                            "rename or merge the repeated key; YAML keeps only one of them",
+                        ));
                     }
                     seen.insert(key.clone(), node.position);
                     *pending_key = Some((key, node.position));
                 }
                 Some((key, key_position)) => {
-                    entries.push(Entry { key, key_position, value: node });
+                    entries.push(Entry {
+                        key,
+                        key_position,
+                        value: node,
+                    });
                 }
             },
         }
@@ -497,9 +565,14 @@ mod tests {
         assert_eq!(entries[0].key, "a");
         assert_eq!(entries[0].key_position, Position { line: 1, column: 1 });
         assert_eq!(entries[1].key_position, Position { line: 2, column: 1 });
-        let NodeKind::Sequence(items) = &entries[1].value.kind else { panic!("not a list") };
+        let NodeKind::Sequence(items) = &entries[1].value.kind else {
+            panic!("not a list")
+        };
         assert_eq!(items[1].position, Position { line: 4, column: 5 });
-        assert_eq!(items[1].as_scalar().unwrap().style, ScalarStyle::SingleQuoted);
+        assert_eq!(
+            items[1].as_scalar().unwrap().style,
+            ScalarStyle::SingleQuoted
+        );
     }
 
     #[test]
@@ -522,8 +595,11 @@ mod tests {
         let err = parse_documents("detection:\n  sel:\n    a: 1\n  sel:\n    b: 2\n").unwrap_err();
         assert_eq!(
             err.kind,
-            YamlError::DuplicateKey { key: "sel".into(), first: Position { line: 2, column: 3 } }
-                .into()
+            YamlError::DuplicateKey {
+                key: "sel".into(),
+                first: Position { line: 2, column: 3 }
+            }
+            .into()
         );
         assert_eq!(err.position, Position { line: 4, column: 3 });
     }
@@ -531,14 +607,23 @@ mod tests {
     #[test]
     fn bom_and_crlf_are_accepted() {
         let node = one("\u{feff}a: 1\r\nb: two\r\n");
-        assert_eq!(node.get("b").unwrap().value.as_scalar().unwrap().text, "two");
-        assert_eq!(node.get("b").unwrap().key_position, Position { line: 2, column: 1 });
+        assert_eq!(
+            node.get("b").unwrap().value.as_scalar().unwrap().text,
+            "two"
+        );
+        assert_eq!(
+            node.get("b").unwrap().key_position,
+            Position { line: 2, column: 1 }
+        );
     }
 
     #[test]
     fn aliases_are_expanded() {
         let node = one("a: &x [1, 2]\nb: *x\n");
-        assert_eq!(node.get("a").unwrap().value.kind, node.get("b").unwrap().value.kind);
+        assert_eq!(
+            node.get("a").unwrap().value.kind,
+            node.get("b").unwrap().value.kind
+        );
     }
 
     #[test]
@@ -552,7 +637,12 @@ mod tests {
         }
         let err = parse_documents(&text).unwrap_err();
         assert!(
-            matches!(err.kind, super::super::error::ErrorKind::Yaml(YamlError::TooManyNodes { .. } | YamlError::TooManyAliases { .. })),
+            matches!(
+                err.kind,
+                super::super::error::ErrorKind::Yaml(
+                    YamlError::TooManyNodes { .. } | YamlError::TooManyAliases { .. }
+                )
+            ),
             "{err}"
         );
     }
@@ -561,7 +651,10 @@ mod tests {
     fn deep_nesting_is_stopped() {
         let text = "[".repeat(40_000);
         let err = parse_documents(&text).unwrap_err();
-        assert_eq!(err.kind, YamlError::NestingTooDeep { limit: MAX_DEPTH }.into());
+        assert_eq!(
+            err.kind,
+            YamlError::NestingTooDeep { limit: MAX_DEPTH }.into()
+        );
     }
 
     #[test]
