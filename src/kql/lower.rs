@@ -84,10 +84,15 @@ impl Lowering<'_> {
     }
 
     fn lower_predicate(&mut self, predicate: &Predicate) -> Result<Lowered, ConvertError> {
+        let first_new_warning = self.warnings.len();
         let result = match &predicate.field {
             None => self.lower_keyword(predicate).map(Lowered::Expr),
             Some(name) => self.lower_field(name, predicate),
         };
+        for warning in &mut self.warnings[first_new_warning..] {
+            warning.position.get_or_insert(predicate.position);
+            warning.item.get_or_insert_with(|| predicate.item.clone());
+        }
         result.map_err(|error| error.at(&predicate.item, predicate.position))
     }
 
@@ -180,8 +185,18 @@ impl Lowering<'_> {
             Transform::DomainUser => lower_domain_user(mapping, &predicate.test, self.source).map(Lowered::Expr),
             Transform::RegistryPath => lower_registry_path(mapping, &predicate.test, self.source).map(Lowered::Expr),
             Transform::RegistryDetails => {
-                let column = single_column(mapping)?;
-                lower_registry_details(column, &predicate.test, self.source).map(Lowered::Expr)
+                let (data, value_type) = match mapping.target {
+                    Target::Column(column) => (column, None),
+                    Target::Columns(roles) => {
+                        let role = |wanted: &str| roles.iter().find(|(r, _)| *r == wanted).map(|(_, c)| *c);
+                        let Some(data) = role("data") else {
+                            return Err(spec_shape_error(mapping, "'data' column"));
+                        };
+                        (data, role("type"))
+                    }
+                    _ => return Err(spec_shape_error(mapping, "value data column")),
+                };
+                lower_registry_details(data, value_type, &predicate.test, self.source).map(Lowered::Expr)
             }
             Transform::ParentFileName => {
                 let column = single_column(mapping)?;
@@ -197,7 +212,7 @@ impl Lowering<'_> {
             }
             Transform::HexNumber => {
                 let (operand, ty) = single_operand(mapping)?;
-                lower_hex_number(name, operand, ty, &predicate.test, self.source).map(Lowered::Expr)
+                lower_hex_number(name, operand, ty, &predicate.test, self.source, self.warnings).map(Lowered::Expr)
             }
             Transform::NetworkDirection => lower_network_direction(mapping, &predicate.test).map(Lowered::Expr),
         }
@@ -811,9 +826,15 @@ fn registry_joined(key: Column, value_name: Option<Column>) -> String {
 fn rewrite_registry_pattern(value: &Pattern, map: Option<ValueMap>) -> Pattern {
     let prefixes = map.map_or(&[][..], mapping::value_map_entries);
     let infixes = mapping::value_map_entries(ValueMap::RegistryPathRewrites);
+    // Sysmon paths always start with the hive, so a leading `*` before a hive name (as in
+    // `TargetObject|contains: 'HKU\'`) still marks the start of the path.
+    let first_literal = match value.parts.first() {
+        Some(PatternPart::AnyRun) => 1,
+        _ => 0,
+    };
     map_literals(value, |index, text| {
         let mut text = text.to_owned();
-        if index == 0 {
+        if index == first_literal {
             if let Some((from, to)) = prefixes.iter().find(|(from, _)| starts_with_ignore_ascii_case(&text, from)) {
                 text = format!("{to}{}", &text[from.len()..]);
             }
@@ -850,7 +871,11 @@ fn replace_ignore_ascii_case(text: &str, from: &str, to: &str) -> String {
 /// Sysmon writes DWORD and QWORD registry data as `DWORD (0x0000000a)`; Defender stores the
 /// decimal text `10`. Such a value is rewritten to the decimal text and compared exactly;
 /// other data (strings, paths) compares as written.
-fn lower_registry_details(column: Column, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
+///
+/// Sysmon's placeholders for other data become tests Defender can run: `(Empty)` is the
+/// empty string, and `Binary Data` is a value of type `Binary` (the `type` column), whose
+/// data Defender does not record as text.
+fn lower_registry_details(column: Column, value_type: Option<Column>, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
     let Test::Pattern { value, cased } = test else {
         return lower_test(Operand::Column(column.name), column.ty, test, source);
     };
@@ -862,6 +887,16 @@ fn lower_registry_details(column: Column, test: &Test, source: &Source) -> Resul
         inner = &inner[..inner.len() - 1];
     }
     if let [PatternPart::Literal(text)] = inner {
+        // Sysmon writes an empty value as `(Empty)`; Defender stores the empty string.
+        if text.eq_ignore_ascii_case("(Empty)") {
+            return Ok(Expr::Call { function: "isempty", operand: Operand::Column(column.name), arguments: Vec::new() });
+        }
+        if text.eq_ignore_ascii_case("Binary Data") {
+            let Some(value_type) = value_type else {
+                return Err(unsupported("registry data 'Binary Data' is Sysmon's placeholder for binary values, and this source maps no value type column to test instead".to_owned()));
+            };
+            return Ok(Expr::Compare { lhs: Operand::Column(value_type.name), op: Op::Equal, rhs: Literal::String("Binary".to_owned()) });
+        }
         if let Some(decimal) = parse_registry_number(text) {
             return Ok(Expr::Compare { lhs: Operand::Column(column.name), op: Op::EqualCased, rhs: Literal::String(decimal) });
         }
@@ -1051,10 +1086,27 @@ fn lower_action_type(name: &str, mapping: &FieldMapping, test: &Test) -> Result<
 }
 
 /// A number Sysmon writes in hex (`LogonId: '0x3e7'`) compared with a numeric column.
-fn lower_hex_number(name: &str, operand: Operand, ty: KustoType, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
+fn lower_hex_number(
+    name: &str,
+    operand: Operand,
+    ty: KustoType,
+    test: &Test,
+    source: &Source,
+    warnings: &mut Vec<Warning>,
+) -> Result<Expr, ConvertError> {
     match test {
         Test::Pattern { value, .. } => match value.as_literal().and_then(|t| parse_integer(&t)) {
             Some(number) => Ok(Expr::Compare { lhs: operand, op: Op::EqualCased, rhs: Literal::Long(number) }),
+            // A numeric column never holds text such as 'null', so the comparison is false,
+            // as it is on Sysmon's data, which writes these numbers in hex.
+            None if value.is_literal() => {
+                warnings.push(Warning {
+                    position: None,
+                    item: None,
+                    message: format!("value '{value}' of field '{name}' is not a number and can never match the numeric column; the comparison is false"),
+                });
+                Ok(Expr::Bool(false))
+            }
             None => Err(unsupported(format!("field '{name}' takes a decimal or 0x-prefixed hexadecimal number, not the pattern '{value}'"))),
         },
         other => lower_test(operand, ty, other, source),
