@@ -6,6 +6,8 @@ use crate::mapping::{self, Column, Fidelity, FieldMapping, KustoType, Source, Ta
 use super::ast::{escape_regex, Expr, Literal, Op, Operand};
 use super::error::{ConvertError, ConvertErrorKind, Warning};
 
+mod event_values;
+
 /// The result of lowering one subexpression.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Lowered {
@@ -215,6 +217,11 @@ impl Lowering<'_> {
                 lower_hex_number(name, operand, ty, &predicate.test, self.source, self.warnings).map(Lowered::Expr)
             }
             Transform::NetworkDirection => lower_network_direction(mapping, &predicate.test).map(Lowered::Expr),
+            Transform::ImpliedValue => event_values::lower_implied_value(mapping, &predicate.test).map(Lowered::Expr),
+            Transform::UnknownPlaceholder => {
+                event_values::lower_unknown_placeholder(mapping, &predicate.test, self.source).map(Lowered::Expr)
+            }
+            Transform::BracedGuid => event_values::lower_braced_guid(mapping, &predicate.test, self.source).map(Lowered::Expr),
         }
     }
 
@@ -326,8 +333,9 @@ fn no_column_error(name: &str, source: &Source, reason: &str) -> ConvertError {
     ConvertError::new(
         ConvertErrorKind::UnmappedField,
         format!(
-            "field '{name}' cannot be converted for {}: {reason}; the fields mapped for this log source are: {}",
+            "field '{name}' cannot be converted for {}: {}; the fields mapped for this log source are: {}",
             source.table.name(),
+            reason.trim_end_matches('.'),
             offered_fields(source)
         ),
     )

@@ -41,21 +41,22 @@ const EVENT_ID_FIELD: &str = "EventID";
 
 /// Converts the conditions of one rule for its log source.
 pub fn convert(logsource: LogSourceRef<'_>, conditions: &[ir::Expr]) -> Result<Conversion, ConvertError> {
-    let entry = resolve_logsource(logsource)?;
+    let resolved = resolve_logsource(logsource)?;
     let mut conversion = Conversion { queries: Vec::with_capacity(conditions.len()), tables: Vec::new(), warnings: Vec::new() };
     for condition in conditions {
-        let (query, tables) = match entry {
-            LogSourceEntry::Source(source) => {
+        let (query, tables) = match resolved {
+            Resolved::Entry(LogSourceEntry::Source(source)) => {
                 let mut lowering = Lowering { source, warnings: &mut conversion.warnings };
                 let expr = lowering.lower(condition)?;
                 source_warning(source, &mut conversion.warnings);
                 (render_single(source.table, &[(source, expr)])?, vec![source.table])
             }
-            LogSourceEntry::ByEventId { product, service, fallback } => {
+            Resolved::Entry(LogSourceEntry::ByEventId { product, service, fallback }) => {
                 convert_by_event(product, service, fallback.as_ref(), condition, &mut conversion.warnings)?
             }
-            LogSourceEntry::NoSource { reason } => {
-                return Err(ConvertError::new(ConvertErrorKind::NoDataSource, format!("{}: {reason}", describe_logsource(logsource))))
+            Resolved::EventsWithoutService { product } => convert_by_event(product, "", None, condition, &mut conversion.warnings)?,
+            Resolved::Entry(LogSourceEntry::NoSource { reason }) => {
+                return Err(ConvertError::new(ConvertErrorKind::NoDataSource, format!("{}: {}", describe_logsource(logsource), reason.trim_end_matches('.'))))
             }
         };
         for table in tables {
@@ -86,10 +87,21 @@ fn describe_logsource(logsource: LogSourceRef<'_>) -> String {
     }
 }
 
-fn resolve_logsource(logsource: LogSourceRef<'_>) -> Result<&'static LogSourceEntry, ConvertError> {
+/// What a rule's log source selects.
+#[derive(Debug, Clone, Copy)]
+enum Resolved {
+    Entry(&'static LogSourceEntry),
+    /// A rule that names a product but no category or service (an old style that mixed logs
+    /// in one rule) selects by `EventID` among the events the mapping lists without a service.
+    EventsWithoutService { product: &'static str },
+}
+
+fn resolve_logsource(logsource: LogSourceRef<'_>) -> Result<Resolved, ConvertError> {
     let LogSourceRef { product, category, service } = logsource;
     let found = mapping::logsource(product, category, service)
-        .or_else(|| if category.is_some() && service.is_some() { mapping::logsource(product, category, None) } else { None });
+        .or_else(|| if category.is_some() && service.is_some() { mapping::logsource(product, category, None) } else { None })
+        .map(Resolved::Entry)
+        .or_else(|| if category.is_none() && service.is_none() { events_without_service(product?) } else { None });
     found.ok_or_else(|| {
         ConvertError::new(
             ConvertErrorKind::UnknownLogSource,
@@ -99,6 +111,22 @@ fn resolve_logsource(logsource: LogSourceRef<'_>) -> Result<&'static LogSourceEn
             ),
         )
     })
+}
+
+fn events_without_service(product: &str) -> Option<Resolved> {
+    mapping::events()
+        .iter()
+        .find(|(key, _)| key.product == product && key.service.is_empty())
+        .map(|(key, _)| Resolved::EventsWithoutService { product: key.product })
+}
+
+/// Names a service log in messages: `windows 'security'`, or `windows (no service)`.
+fn describe_service(product: &str, service: &str) -> String {
+    if service.is_empty() {
+        format!("{product} (no service)")
+    } else {
+        format!("{product} '{service}'")
+    }
 }
 
 fn source_warning(source: &Source, warnings: &mut Vec<Warning>) {
@@ -127,9 +155,15 @@ fn convert_by_event(
         let Some(source) = fallback else {
             return Err(ConvertError::new(
                 ConvertErrorKind::NoDataSource,
-                format!(
-                    "the rule reads the whole windows '{service}' log, which Defender does not collect; only events listed by `sigma-mde list` convert, so select them with EventID"
-                ),
+                if service.is_empty() {
+                    format!(
+                        "a {product} rule without a category or service must select events with EventID; only events listed by `sigma-mde list` convert"
+                    )
+                } else {
+                    format!(
+                        "the rule reads the whole {product} '{service}' log, which Defender does not collect; only events listed by `sigma-mde list` convert, so select them with EventID"
+                    )
+                },
             ));
         };
         let mut lowering = Lowering { source, warnings };
@@ -143,7 +177,8 @@ fn convert_by_event(
         return Err(ConvertError::new(
             ConvertErrorKind::UnsupportedFeature,
             format!(
-                "the condition also matches '{service}' events other than EventID {}, and Defender has no table for the whole log; restrict every branch of the condition to an EventID",
+                "the condition also matches {} events other than EventID {}, and Defender has no table for the whole log; restrict every branch of the condition to an EventID",
+                describe_service(product, service),
                 join_ids(&event_ids)
             ),
         ));
@@ -154,14 +189,23 @@ fn convert_by_event(
         let source = match mapping::event(product, service, *id) {
             Some(EventEntry::Source(source)) => source,
             Some(EventEntry::NoSource { reason }) => {
-                return Err(event_error(condition, *id, ConvertErrorKind::NoDataSource, format!("{product} '{service}' event {id} has no Defender data source: {reason}")))
+                return Err(event_error(
+                    condition,
+                    *id,
+                    ConvertErrorKind::NoDataSource,
+                    format!(
+                        "{} event {id} has no Defender data source: {}",
+                        describe_service(product, service),
+                        reason.trim_end_matches('.')
+                    ),
+                ))
             }
             None => {
                 return Err(event_error(
                     condition,
                     *id,
                     ConvertErrorKind::NoDataSource,
-                    format!("{product} '{service}' event {id} is not in the mapping; `sigma-mde list` shows the events that convert"),
+                    format!("{} event {id} is not in the mapping; `sigma-mde list` shows the events that convert", describe_service(product, service)),
                 ))
             }
         };
