@@ -316,7 +316,10 @@ fn transforms_are_exhaustive() {
             | Transform::HexNumber
             | Transform::PipeName
             | Transform::RegistryDetails
-            | Transform::NetworkDirection => true,
+            | Transform::NetworkDirection
+            | Transform::ImpliedValue
+            | Transform::UnknownPlaceholder
+            | Transform::BracedGuid => true,
         };
         assert!(handled);
         assert!(!transform.description().is_empty());
