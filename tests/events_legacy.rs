@@ -40,7 +40,7 @@ const LEGACY_CASES: &[Case] = &[
 | where ActionType == "LogonSuccess" and LogonType =~ "RemoteInteractive""#)),
     case(Some("security"), 529, &[r#"TargetUserName: 'Administrator'"#], Query(r#"DeviceLogonEvents
 | where ActionType == "LogonFailed" and AccountName =~ "Administrator""#)),
-    case(Some("security"), 675, &[r#"Status: '0x18'"#], NoSource(r#"windows 'security' event 675 has no Defender data source: Event 675 is the pre-Vista form of event 4771; Defender for Identity records failed Kerberos logons with a textual FailureReason, not the Kerberos failure code (Status), and does not tell pre-authentication failures from other failures"#)),
+    case(Some("security"), 675, &[r#"Status: '0x18'"#], NoSource(r#"windows 'security' event 675 has no Defender data source: Windows before Vista wrote event 675 where later versions write 4771; Defender for Identity records failed Kerberos logons with a textual FailureReason, not the Kerberos failure code (Status), and does not tell pre-authentication failures from other failures"#)),
     case(Some("security"), 1102, &[r#"Provider_Name: 'Microsoft-Windows-Eventlog'"#], Query(r#"DeviceEvents
 | where ActionType == "SecurityLogCleared""#)),
     case(Some("security"), 4624, &[r#"LogonType: 3"#, r#"TargetUserName: 'Administrator'"#], Query(r#"DeviceLogonEvents
@@ -53,7 +53,7 @@ const LEGACY_CASES: &[Case] = &[
     case(Some("security"), 4657, &[r#"ObjectName|startswith: '\REGISTRY\MACHINE\SYSTEM\CurrentControlSet\Control\Lsa'"#, r#"ObjectValueName: 'LmCompatibilityLevel'"#], Query(r#"DeviceRegistryEvents
 | where ActionType == "RegistryValueSet" and RegistryKey startswith @"HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Lsa" and RegistryValueName =~ "LmCompatibilityLevel""#)),
     case(Some("security"), 4658, &[r#"ObjectName|endswith: '.AAA'"#], NoSource(r#"windows 'security' event 4658 has no Defender data source: Defender records no object handle closes"#)),
-    case(Some("security"), 4660, &[r#"ProcessName|endswith: '\sdelete.exe'"#], NoSource(r#"windows 'security' event 4660 has no Defender data source: Event 4660 names only a handle, not the deleted object, and Defender records no object handles; the file_delete and registry_delete categories cover deletions"#)),
+    case(Some("security"), 4660, &[r#"ProcessName|endswith: '\sdelete.exe'"#], NoSource(r#"windows 'security' event 4660 has no Defender data source: Windows names only a handle in event 4660, not the deleted object, and Defender records no object handles; the file_delete and registry_delete categories cover deletions"#)),
     case(Some("security"), 4661, &[r#"ObjectType: 'SAM_USER'"#], NoSource(r#"windows 'security' event 4661 has no Defender data source: Defender for Identity records SAM-R queries (IdentityQueryEvents) as query types and targets, without the object type, object name or access mask that rules on this event compare"#)),
     case(Some("security"), 4663, &[r#"ObjectName|endswith: '.ZZZ'"#], NoSource(r#"windows 'security' event 4663 has no Defender data source: Defender records no object access attempts; file and registry changes are in the file_event, file_delete, registry_set and registry_delete categories, and reads are not recorded"#)),
     case(Some("security"), 4698, &[r#"TaskName|contains: '\Evil'"#], Query(r#"DeviceEvents
