@@ -9,7 +9,9 @@ const REGENERATE: &str = "cargo run -- list --format markdown > docs/coverage.md
 
 fn committed_page() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(PAGE);
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{PAGE} cannot be read ({error}); create it with `{REGENERATE}`"))
+    std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!("{PAGE} cannot be read ({error}); create it with `{REGENERATE}`")
+    })
 }
 
 #[test]
@@ -23,7 +25,10 @@ fn coverage_page_is_current() {
         .lines()
         .zip(rendered.lines())
         .position(|(old, new)| old != new)
-        .map_or_else(|| "the pages differ in length".to_owned(), |index| format!("first difference at line {}", index + 1));
+        .map_or_else(
+            || "the pages differ in length".to_owned(),
+            |index| format!("first difference at line {}", index + 1),
+        );
     panic!("{PAGE} is stale ({first_difference}); regenerate it with `{REGENERATE}`");
 }
 
@@ -31,7 +36,11 @@ fn coverage_page_is_current() {
 fn coverage_page_lists_every_windows_event() {
     let page = render_markdown();
     for (key, entry) in mapping::events() {
-        let service = if key.service.is_empty() { "(none)" } else { key.service };
+        let service = if key.service.is_empty() {
+            "(none)"
+        } else {
+            key.service
+        };
         let row_start = format!("| {} | {service} | {} | ", key.product, key.event_id);
         let row = page
             .lines()
@@ -44,7 +53,9 @@ fn coverage_page_lists_every_windows_event() {
                     assert!(row.contains(action_type), "{row}");
                 }
             }
-            EventEntry::NoSource { .. } => assert!(row.contains("| none | no data source |"), "{row}"),
+            EventEntry::NoSource { .. } => {
+                assert!(row.contains("| none | no data source |"), "{row}")
+            }
         }
     }
 }

@@ -53,7 +53,11 @@ fn service_rules_convert_by_outcome() {
     let mut queries = Vec::new();
     for path in &files {
         let bytes = std::fs::read(path).expect("rule file is readable");
-        let name = path.strip_prefix(&root).unwrap_or(path).display().to_string();
+        let name = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
         for output in convert_file(&bytes, Some(&name), &Default::default()) {
             let outcome = match &output.result {
                 Ok(conversion) => {
@@ -68,7 +72,10 @@ fn service_rules_convert_by_outcome() {
         }
     }
 
-    let expected: BTreeMap<String, usize> = EXPECTED_OUTCOMES.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect();
+    let expected: BTreeMap<String, usize> = EXPECTED_OUTCOMES
+        .iter()
+        .map(|(k, n)| ((*k).to_owned(), *n))
+        .collect();
     assert_eq!(outcomes.values().sum::<usize>(), 327, "rules in the folder");
     assert_eq!(outcomes, expected, "outcomes of the service log rules");
     assert_eq!(queries.len(), 84, "queries of the converted rules");

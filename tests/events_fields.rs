@@ -10,6 +10,7 @@ use events_support::{assert_queries_check, case, check_case, convert_text, Case,
 use sigma_mde::{Conversion, ConvertError, ConvertErrorKind};
 
 /// Further events with a Defender source or a known gap, beyond the legacy list.
+#[rustfmt::skip]
 const MORE_CASES: &[Case] = &[
     case(Some("security"), 4699, &[r#"TaskName|contains: '\Windows\Windows Defender\'"#], Query(r#"DeviceEvents
 | where ActionType == "ScheduledTaskDeleted" and tostring(parse_json(AdditionalFields).TaskName) contains @"\Windows\Windows Defender\""#)),
@@ -57,7 +58,8 @@ fn convert(service: &str, detection: &str) -> Result<Conversion, ConvertError> {
 }
 
 fn query(service: &str, detection: &str) -> String {
-    let conversion = convert(service, detection).unwrap_or_else(|error| panic!("expected a query, got: {error}"));
+    let conversion = convert(service, detection)
+        .unwrap_or_else(|error| panic!("expected a query, got: {error}"));
     assert_eq!(conversion.queries.len(), 1);
     conversion.queries[0].clone()
 }
@@ -97,7 +99,10 @@ fn provider_name_of_another_event_is_false() {
 #[test]
 fn provider_name_cased_compares_case() {
     let detection = "    selection:\n        EventID: 7045\n        Provider_Name|cased: 'service control manager'\n    condition: selection\n";
-    assert_eq!(error("system", detection).kind, ConvertErrorKind::EmptyQuery);
+    assert_eq!(
+        error("system", detection).kind,
+        ConvertErrorKind::EmptyQuery
+    );
 }
 
 #[test]
@@ -105,7 +110,9 @@ fn false_provider_drops_its_alternative_only() {
     let detection = "    selection_a:\n        EventID: 7045\n        Provider_Name: 'Other Provider'\n        ServiceName: 'a'\n    selection_b:\n        EventID: 7045\n        ServiceName: 'b'\n    condition: 1 of selection_*\n";
     assert_eq!(
         query("system", detection),
-        format!("{SERVICE_INSTALLED} and tostring(parse_json(AdditionalFields).ServiceName) =~ \"b\"")
+        format!(
+            "{SERVICE_INSTALLED} and tostring(parse_json(AdditionalFields).ServiceName) =~ \"b\""
+        )
     );
 }
 
@@ -114,7 +121,9 @@ fn false_provider_under_not_excludes_nothing() {
     let detection = "    selection:\n        EventID: 7045\n        ServiceName: 'a'\n    filter:\n        Provider_Name: 'Other Provider'\n    condition: selection and not filter\n";
     assert_eq!(
         query("system", detection),
-        format!("{SERVICE_INSTALLED} and tostring(parse_json(AdditionalFields).ServiceName) =~ \"a\"")
+        format!(
+            "{SERVICE_INSTALLED} and tostring(parse_json(AdditionalFields).ServiceName) =~ \"a\""
+        )
     );
 }
 
@@ -140,7 +149,8 @@ fn logon_type_numbers_become_names() {
 
 #[test]
 fn logon_type_without_name_is_an_error() {
-    let detection = "    selection:\n        EventID: 4624\n        LogonType: 9\n    condition: selection\n";
+    let detection =
+        "    selection:\n        EventID: 4624\n        LogonType: 9\n    condition: selection\n";
     let error = error("security", detection);
     assert_eq!(error.kind, ConvertErrorKind::UnsupportedValue);
     assert_eq!(error.message, "value '9' of field 'LogonType' has no Defender equivalent; known values: 2, 3, 4, 5, 7, 10, 11");
@@ -207,7 +217,11 @@ fn service_type_compares_as_number() {
         conversion.queries,
         vec![format!("{SERVICE_INSTALLED} and tolong(parse_json(AdditionalFields).ServiceType) == 16 and tolong(parse_json(AdditionalFields).ServiceStartType) == 3")]
     );
-    let messages: Vec<&str> = conversion.warnings.iter().map(|w| w.message.as_str()).collect();
+    let messages: Vec<&str> = conversion
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
     assert_eq!(
         messages,
         vec![
@@ -251,7 +265,10 @@ fn events_on_two_tables_become_a_union() {
     );
     let tables: Vec<&str> = conversion.tables.iter().map(|t| t.name()).collect();
     assert_eq!(tables, vec!["DeviceLogonEvents", "IdentityLogonEvents"]);
-    assert_queries_check("events-union", &[("union".to_owned(), conversion.queries[0].clone())]);
+    assert_queries_check(
+        "events-union",
+        &[("union".to_owned(), conversion.queries[0].clone())],
+    );
 }
 
 #[test]
@@ -297,7 +314,11 @@ fn rule_without_service_unions_its_events() {
         conversion.queries,
         vec!["union (DeviceProcessEvents\n| where ActionType == \"ProcessCreated\" and FolderPath endswith @\"\\PSEXESVC.exe\"), (DeviceEvents\n| where ActionType == \"ServiceInstalled\" and tostring(parse_json(AdditionalFields).ServiceName) =~ \"PSEXESVC\")".to_owned()]
     );
-    let messages: Vec<&str> = conversion.warnings.iter().map(|w| w.message.as_str()).collect();
+    let messages: Vec<&str> = conversion
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
     assert_eq!(
         messages,
         vec![
@@ -305,7 +326,10 @@ fn rule_without_service_unions_its_events() {
             "DeviceEvents is a partial source: System event 7045's fields apply: a rule without a service is read as the System log's service installation, which Defender reports only from devices that audit security system extensions.",
         ]
     );
-    assert_queries_check("events-no-service", &[("no-service".to_owned(), conversion.queries[0].clone())]);
+    assert_queries_check(
+        "events-no-service",
+        &[("no-service".to_owned(), conversion.queries[0].clone())],
+    );
 }
 
 #[test]
@@ -319,7 +343,8 @@ fn rule_without_service_names_its_gap() {
 
 #[test]
 fn rule_without_service_or_event_id_is_an_error() {
-    let detection = "    selection:\n        Image|endswith: '\\PSEXESVC.exe'\n    condition: selection\n";
+    let detection =
+        "    selection:\n        Image|endswith: '\\PSEXESVC.exe'\n    condition: selection\n";
     let error = error("", detection);
     assert_eq!(error.kind, ConvertErrorKind::NoDataSource);
     assert_eq!(

@@ -12,6 +12,7 @@ use sigma_mde::mapping;
 
 /// One rule per event with a typical field, and the query or error it must give. `None` is a
 /// rule without a service.
+#[rustfmt::skip]
 const LEGACY_CASES: &[Case] = &[
     case(Some("application"), 1000, &[r#"Data|contains: 'MsMpEng.exe'"#], NoSource(r#"windows 'application' event 1000 has no Defender data source: Defender does not collect the Application log and records no application crashes"#)),
     case(Some("application"), 1001, &[r#"Data|contains: 'MsMpEng.exe'"#], NoSource(r#"windows 'application' event 1001 has no Defender data source: Defender does not collect the Application log and records no error reports"#)),
@@ -93,7 +94,7 @@ const LEGACY_CASES: &[Case] = &[
 ];
 
 #[test]
-fn legacy_gap_events_convert_or_name_their_gap() {
+fn legacy_events_convert_or_fail() {
     let mut queries = Vec::new();
     for case in LEGACY_CASES {
         queries.extend(check_case(case));
@@ -106,13 +107,26 @@ fn legacy_gap_events_convert_or_name_their_gap() {
 /// `null` for no service) from the shared material.
 fn legacy_list() -> Option<Vec<(String, String, u32)>> {
     let shared = common::shared_dir()?;
-    let text = std::fs::read_to_string(shared.join("design/legacy-unmapped-events.txt")).expect("legacy list is readable");
+    let text = std::fs::read_to_string(shared.join("design/legacy-unmapped-events.txt"))
+        .expect("legacy list is readable");
     let mut entries = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let parts: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(parts.len(), 3, "line {line:?}");
-        let service = if parts[1] == "null" { String::new() } else { parts[1].to_owned() };
-        entries.push((parts[0].to_owned(), service, parts[2].parse().expect("numeric EventID")));
+        let service = if parts[1] == "null" {
+            String::new()
+        } else {
+            parts[1].to_owned()
+        };
+        entries.push((
+            parts[0].to_owned(),
+            service,
+            parts[2].parse().expect("numeric EventID"),
+        ));
     }
     Some(entries)
 }
@@ -128,11 +142,23 @@ fn legacy_list_is_covered_once_each() {
 
     let cases: BTreeSet<(String, String, u32)> = LEGACY_CASES
         .iter()
-        .map(|c| ("windows".to_owned(), c.service.unwrap_or("").to_owned(), c.event_id))
+        .map(|c| {
+            (
+                "windows".to_owned(),
+                c.service.unwrap_or("").to_owned(),
+                c.event_id,
+            )
+        })
         .collect();
     for (product, service, id) in &distinct {
-        assert!(mapping::event(product, service, *id).is_some(), "{product}/{service}/{id} is not in the mapping");
-        assert!(cases.contains(&(product.clone(), service.clone(), *id)), "{product}/{service}/{id} has no test case");
+        assert!(
+            mapping::event(product, service, *id).is_some(),
+            "{product}/{service}/{id} is not in the mapping"
+        );
+        assert!(
+            cases.contains(&(product.clone(), service.clone(), *id)),
+            "{product}/{service}/{id} has no test case"
+        );
     }
     // The list plus Security 4688, and nothing else.
     assert_eq!(cases.len(), distinct.len() + 1);
@@ -143,7 +169,10 @@ fn legacy_list_is_covered_once_each() {
 fn mapping_holds_each_event_once() {
     let mut seen = BTreeSet::new();
     for (key, _) in mapping::events() {
-        assert!(seen.insert((key.product, key.service, key.event_id)), "{key:?} is listed twice");
+        assert!(
+            seen.insert((key.product, key.service, key.event_id)),
+            "{key:?} is listed twice"
+        );
     }
     assert!(seen.contains(&("windows", "security", 4776)));
     assert!(seen.contains(&("windows", "security", 4769)));

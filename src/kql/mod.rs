@@ -87,7 +87,7 @@ fn describe_logsource(logsource: LogSourceRef<'_>) -> String {
     }
 }
 
-/// What a rule's log source selects.
+/// The target of a rule's log source: a mapping entry, or the events listed without a service.
 #[derive(Debug, Clone, Copy)]
 enum Resolved {
     Entry(&'static LogSourceEntry),

@@ -30,7 +30,12 @@ pub const fn case(
     fields: &'static [&'static str],
     expected: Expected,
 ) -> Case {
-    Case { service, event_id, fields, expected }
+    Case {
+        service,
+        event_id,
+        fields,
+        expected,
+    }
 }
 
 /// Writes the rule text of one event: `EventID` and the fields in one selection.
@@ -39,7 +44,9 @@ pub fn rule_yaml(service: Option<&str>, event_id: u32, fields: &[&str]) -> Strin
     if let Some(service) = service {
         text.push_str(&format!("    service: {service}\n"));
     }
-    text.push_str(&format!("detection:\n    selection:\n        EventID: {event_id}\n"));
+    text.push_str(&format!(
+        "detection:\n    selection:\n        EventID: {event_id}\n"
+    ));
     for field in fields {
         text.push_str(&format!("        {field}\n"));
     }
@@ -67,18 +74,30 @@ pub fn check_case(case: &Case) -> Option<(String, String)> {
     let result = convert_text(&text, &label);
     match case.expected {
         Expected::Query(query) => {
-            let conversion = result.unwrap_or_else(|error| panic!("{label}: expected a query, got the error: {error}"));
+            let conversion = result.unwrap_or_else(|error| {
+                panic!("{label}: expected a query, got the error: {error}")
+            });
             assert_eq!(conversion.queries, vec![query.to_owned()], "{label}: query");
             Some((label, query.to_owned()))
         }
         Expected::NoSource(message) => {
             let error = result.expect_err(&format!("{label}: expected a no-data-source error"));
-            assert_eq!(error.kind, ConvertErrorKind::NoDataSource, "{label}: error kind of: {error}");
+            assert_eq!(
+                error.kind,
+                ConvertErrorKind::NoDataSource,
+                "{label}: error kind of: {error}"
+            );
             assert_eq!(error.message, message, "{label}: message");
             // The error points at the EventID key, the line after `selection:`.
             let line = if case.service.is_some() { 7 } else { 6 };
-            let position = error.position.expect("no-data-source errors carry a position");
-            assert_eq!((position.line, position.column), (line, 9), "{label}: position");
+            let position = error
+                .position
+                .expect("no-data-source errors carry a position");
+            assert_eq!(
+                (position.line, position.column),
+                (line, 9),
+                "{label}: position"
+            );
             None
         }
     }
@@ -91,6 +110,10 @@ pub fn assert_queries_check(label: &str, queries: &[(String, String)]) {
         return;
     };
     if let Some(failures) = crate::common::kql_check(&shared, label, queries) {
-        assert!(failures.is_empty(), "kql-check rejected queries:\n{}", failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "kql-check rejected queries:\n{}",
+            failures.join("\n")
+        );
     }
 }

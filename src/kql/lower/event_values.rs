@@ -6,19 +6,27 @@ use crate::mapping::{self, FieldMapping, Source};
 
 use super::super::ast::{Expr, Operand};
 use super::super::error::ConvertError;
-use super::{describe_test, lower_test, null_test, push_operand, single_operand, spec_shape_error, string_pattern, unsupported};
+use super::{
+    describe_test, lower_test, null_test, push_operand, single_operand, spec_shape_error,
+    string_pattern, unsupported,
+};
 
-/// Lowers a field whose value the event fixes, such as `Provider_Name`: the source's table and
-/// ActionType already select the event, so the rule's value is compared with the known values
-/// (the keys of the field's value map) while converting, and the test becomes `true` or
-/// `false`.
-pub(super) fn lower_implied_value(mapping: &FieldMapping, test: &Test) -> Result<Expr, ConvertError> {
+/// Lowers a field whose value the event fixes, such as `Provider_Name`. The source's table
+/// and ActionType already select the event, so the rule's value is compared with the known
+/// values (the keys of the field's value map) while converting, and the test becomes `true`
+/// or `false`.
+pub(super) fn lower_implied_value(
+    mapping: &FieldMapping,
+    test: &Test,
+) -> Result<Expr, ConvertError> {
     let Some(map) = mapping.value_map else {
         return Err(spec_shape_error(mapping, "value map"));
     };
     let known = mapping::value_map_entries(map);
     let matches = match test {
-        Test::Pattern { value, cased } => known.iter().any(|(key, _)| pattern_matches(value, key, *cased)),
+        Test::Pattern { value, cased } => known
+            .iter()
+            .any(|(key, _)| pattern_matches(value, key, *cased)),
         Test::Number { text, .. } => known.iter().any(|(key, _)| key.eq_ignore_ascii_case(text)),
         // The event always carries the field.
         Test::Null => false,
@@ -27,7 +35,11 @@ pub(super) fn lower_implied_value(mapping: &FieldMapping, test: &Test) -> Result
             return Err(unsupported(format!(
                 "field '{}' is fixed by the event ({}), so it takes text values, not {}",
                 mapping.name,
-                known.iter().map(|(key, _)| *key).collect::<Vec<_>>().join(", "),
+                known
+                    .iter()
+                    .map(|(key, _)| *key)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 describe_test(other)
             )))
         }
@@ -39,7 +51,11 @@ pub(super) fn lower_implied_value(mapping: &FieldMapping, test: &Test) -> Result
 /// local logon); Defender leaves the column empty. A rule value that is a placeholder (a key
 /// of the field's value map, alone or between `*` wildcards) therefore also matches an empty
 /// column, or a null one for numbers. Other values compare as written.
-pub(super) fn lower_unknown_placeholder(mapping: &FieldMapping, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
+pub(super) fn lower_unknown_placeholder(
+    mapping: &FieldMapping,
+    test: &Test,
+    source: &Source,
+) -> Result<Expr, ConvertError> {
     let Some(map) = mapping.value_map else {
         return Err(spec_shape_error(mapping, "value map"));
     };
@@ -75,7 +91,11 @@ fn placeholder_text(value: &Pattern) -> Option<String> {
 /// Windows writes GUIDs in braces (`{0CCE9210-...}`), and Defender's spelling is not
 /// documented, so the column is compared with its braces trimmed and the rule's value without
 /// them.
-pub(super) fn lower_braced_guid(mapping: &FieldMapping, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
+pub(super) fn lower_braced_guid(
+    mapping: &FieldMapping,
+    test: &Test,
+    source: &Source,
+) -> Result<Expr, ConvertError> {
     let (operand, ty) = single_operand(mapping)?;
     let Test::Pattern { value, cased } = test else {
         return lower_test(operand, ty, test, source);
@@ -83,7 +103,11 @@ pub(super) fn lower_braced_guid(mapping: &FieldMapping, test: &Test, source: &So
     let mut trimmed = String::from("trim(@\"[{}]\", ");
     push_operand(&operand, &mut trimmed);
     trimmed.push(')');
-    Ok(string_pattern(Operand::Computed(trimmed), &strip_braces(value), *cased))
+    Ok(string_pattern(
+        Operand::Computed(trimmed),
+        &strip_braces(value),
+        *cased,
+    ))
 }
 
 /// Removes a `{` that starts the pattern and a `}` that ends it.
@@ -117,7 +141,9 @@ fn pattern_matches(value: &Pattern, text: &str, cased: bool) -> bool {
     let mut tokens = Vec::new();
     for part in &value.parts {
         match part {
-            PatternPart::Literal(literal) => tokens.extend(literal.chars().map(|c| Token::Char(fold(c)))),
+            PatternPart::Literal(literal) => {
+                tokens.extend(literal.chars().map(|c| Token::Char(fold(c))))
+            }
             PatternPart::AnyRun => tokens.push(Token::AnyRun),
             PatternPart::AnyOne => tokens.push(Token::AnyOne),
         }
@@ -148,11 +174,7 @@ fn matches_from(tokens: &[Token], text: &[char]) -> bool {
                     next[j] = any;
                 }
             }
-            Token::AnyOne => {
-                for j in 0..text.len() {
-                    next[j + 1] = reachable[j];
-                }
-            }
+            Token::AnyOne => next[1..].copy_from_slice(&reachable[..text.len()]),
             Token::Char(c) => {
                 for j in 0..text.len() {
                     next[j + 1] = reachable[j] && text[j] == *c;
@@ -195,27 +217,58 @@ mod tests {
     fn pattern_matches_wildcards() {
         let contains = pattern(&[PatternPart::AnyRun, literal("Control"), PatternPart::AnyRun]);
         assert!(pattern_matches(&contains, "Service Control Manager", false));
-        assert!(!pattern_matches(&contains, "Microsoft-Windows-Eventlog", false));
+        assert!(!pattern_matches(
+            &contains,
+            "Microsoft-Windows-Eventlog",
+            false
+        ));
         let one = pattern(&[literal("Securit"), PatternPart::AnyOne]);
         assert!(pattern_matches(&one, "Security", false));
         assert!(!pattern_matches(&one, "Securityy", false));
         let anchored = pattern(&[literal("Micro"), PatternPart::AnyRun, literal("log")]);
-        assert!(pattern_matches(&anchored, "Microsoft-Windows-Eventlog", false));
-        assert!(!pattern_matches(&anchored, "Microsoft-Windows-Eventlogs", false));
+        assert!(pattern_matches(
+            &anchored,
+            "Microsoft-Windows-Eventlog",
+            false
+        ));
+        assert!(!pattern_matches(
+            &anchored,
+            "Microsoft-Windows-Eventlogs",
+            false
+        ));
     }
 
     #[test]
     fn placeholder_text_allows_outer_wildcards_only() {
-        assert_eq!(placeholder_text(&pattern(&[literal("-")])), Some("-".to_owned()));
-        assert_eq!(placeholder_text(&pattern(&[PatternPart::AnyRun, literal("-"), PatternPart::AnyRun])), Some("-".to_owned()));
-        assert_eq!(placeholder_text(&pattern(&[literal("-"), PatternPart::AnyOne])), None);
+        assert_eq!(
+            placeholder_text(&pattern(&[literal("-")])),
+            Some("-".to_owned())
+        );
+        assert_eq!(
+            placeholder_text(&pattern(&[
+                PatternPart::AnyRun,
+                literal("-"),
+                PatternPart::AnyRun
+            ])),
+            Some("-".to_owned())
+        );
+        assert_eq!(
+            placeholder_text(&pattern(&[literal("-"), PatternPart::AnyOne])),
+            None
+        );
     }
 
     #[test]
     fn strip_braces_keeps_wildcards() {
         let value = pattern(&[literal("{0CCE9210-69AE-11D9-BED3-505054503030}")]);
-        assert_eq!(strip_braces(&value), pattern(&[literal("0CCE9210-69AE-11D9-BED3-505054503030")]));
+        assert_eq!(
+            strip_braces(&value),
+            pattern(&[literal("0CCE9210-69AE-11D9-BED3-505054503030")])
+        );
         let value = pattern(&[literal("{0CCE92"), PatternPart::AnyRun]);
-        assert_eq!(strip_braces(&value), pattern(&[literal("0CCE92"), PatternPart::AnyRun]));
+        assert_eq!(
+            strip_braces(&value),
+            pattern(&[literal("0CCE92"), PatternPart::AnyRun])
+        );
     }
 }
