@@ -155,6 +155,24 @@ pub fn write_string_literal(text: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Writes a regex as a verbatim literal, so that its backslashes reach RE2 unchanged. A
+/// pattern with control characters cannot be verbatim and gets the escaped form.
+fn write_regex_literal(pattern: &str, out: &mut String) {
+    if pattern.chars().any(char::is_control) {
+        write_string_literal(pattern, out);
+        return;
+    }
+    out.push_str("@\"");
+    for c in pattern.chars() {
+        if c == '"' {
+            out.push_str("\"\"");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+}
+
 /// Returns `text` rendered as a KQL string literal.
 pub fn string_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 3);
@@ -259,7 +277,10 @@ impl Expr {
                 out.push(' ');
                 out.push_str(op.text());
                 out.push(' ');
-                rhs.write(out);
+                match (op, rhs) {
+                    (Op::MatchesRegex, Literal::String(pattern)) => write_regex_literal(pattern, out),
+                    _ => rhs.write(out),
+                }
             }
             Expr::CompareColumns { lhs, op, rhs } => {
                 lhs.write(out);

@@ -132,6 +132,19 @@ impl Lowering<'_> {
                 self.warnings.push(Warning { position: Some(predicate.position), item: Some(predicate.item.clone()), message });
             }
         }
+        if let Test::Pattern { value, .. } = &predicate.test {
+            if let Some(PatternPart::Literal(last)) = value.parts.last() {
+                if last.ends_with('*') {
+                    self.warnings.push(Warning {
+                        position: Some(predicate.position),
+                        item: Some(predicate.item.clone()),
+                        message: format!(
+                            "the value of field '{name}' ends in an escaped, literal '*' (written '\\*'); if the backslash is a path separator followed by a wildcard, write '\\\\*'"
+                        ),
+                    });
+                }
+            }
+        }
         if let Some(transform) = mapping.transform {
             return self.apply_transform(transform, mapping, predicate);
         }
