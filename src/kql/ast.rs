@@ -352,13 +352,23 @@ fn fold_or(parts: &[Expr]) -> Vec<Expr> {
             continue;
         };
         let mut group = vec![&parts[i]];
+        let mut members = Vec::new();
         for j in i + 1..parts.len() {
             if !used[j] && fold_key(&parts[j]).is_some_and(|(o, k)| o == operand && k == kind) {
-                used[j] = true;
+                members.push(j);
                 group.push(&parts[j]);
             }
         }
-        out.extend(fold_group(operand, kind, &group));
+        let folded = fold_group(operand, kind, &group);
+        if folded.len() == group.len() {
+            // Nothing folded: every test keeps its own place in the list.
+            out.push(parts[i].clone());
+            continue;
+        }
+        for j in members {
+            used[j] = true;
+        }
+        out.extend(folded);
     }
     out
 }
@@ -372,6 +382,8 @@ enum FoldKind {
     NumberEquality,
     /// `contains`, `startswith` or `endswith`, case-insensitive.
     Substring(Op),
+    /// `matches regex`.
+    Regex,
 }
 
 fn fold_key(expr: &Expr) -> Option<(&Operand, FoldKind)> {
@@ -399,8 +411,31 @@ fn fold_key(expr: &Expr) -> Option<(&Operand, FoldKind)> {
             op: op @ (Op::Contains | Op::StartsWith | Op::EndsWith),
             rhs: Literal::String(_),
         } => Some((lhs, FoldKind::Substring(*op))),
+        Expr::Compare { lhs, op: Op::MatchesRegex, rhs: Literal::String(_) } => Some((lhs, FoldKind::Regex)),
         _ => None,
     }
+}
+
+/// Wraps one regex as a non-capturing group for an alternation, moving a leading inline
+/// flag group into the group (`(?i)x` becomes `(?i:x)`), so each alternative keeps its own
+/// flags.
+fn push_regex_alternative(pattern: &str, out: &mut String) {
+    if let Some(rest) = pattern.strip_prefix("(?") {
+        if let Some(end) = rest.find(')') {
+            let flags = &rest[..end];
+            if !flags.is_empty() && flags.chars().all(|c| matches!(c, 'i' | 'm' | 's' | 'U')) {
+                out.push_str("(?");
+                out.push_str(flags);
+                out.push(':');
+                out.push_str(&rest[end + 1..]);
+                out.push(')');
+                return;
+            }
+        }
+    }
+    out.push_str("(?:");
+    out.push_str(pattern);
+    out.push(')');
 }
 
 fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
@@ -426,6 +461,21 @@ fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
                 return group.iter().map(|e| (*e).clone()).collect();
             }
             vec![Expr::In { lhs: operand.clone(), cased, values }]
+        }
+        FoldKind::Regex => {
+            if group.len() <= MAX_SUBSTRING_OR {
+                return group.iter().map(|e| (*e).clone()).collect();
+            }
+            let mut pattern = String::new();
+            for (i, expr) in group.iter().enumerate() {
+                if let Expr::Compare { rhs: Literal::String(text), .. } = expr {
+                    if i > 0 {
+                        pattern.push('|');
+                    }
+                    push_regex_alternative(text, &mut pattern);
+                }
+            }
+            vec![Expr::Compare { lhs: operand.clone(), op: Op::MatchesRegex, rhs: Literal::String(pattern) }]
         }
         FoldKind::Substring(op) => {
             if group.len() <= MAX_SUBSTRING_OR {
@@ -582,6 +632,15 @@ mod tests {
         let text = Expr::or(parts).render();
         assert!(text.starts_with(r#"FolderPath matches regex @"(?i)(\\0\.exe|"#), "{text}");
         assert!(text.ends_with(r#"\\16\.exe)$""#), "{text}");
+    }
+
+    #[test]
+    fn long_regex_list_becomes_one_alternation() {
+        let mut parts: Vec<Expr> = (0..17).map(|i| cmp("X", Op::MatchesRegex, &format!("(?i)^a{i}.*b$"))).collect();
+        parts.push(cmp("X", Op::MatchesRegex, "c[0-9]"));
+        let text = Expr::or(parts).render();
+        assert!(text.starts_with(r#"X matches regex @"(?i:^a0.*b$)|(?i:^a1.*b$)|"#), "{text}");
+        assert!(text.ends_with(r#"|(?i:^a16.*b$)|(?:c[0-9])""#), "{text}");
     }
 
     #[test]

@@ -339,8 +339,9 @@ fn no_column_error(name: &str, source: &Source, reason: &str) -> ConvertError {
     ConvertError::new(
         ConvertErrorKind::UnmappedField,
         format!(
-            "field '{name}' cannot be converted for {}: {reason}; the fields mapped for this log source are: {}",
+            "field '{name}' cannot be converted for {}: {}; the fields mapped for this log source are: {}",
             source.table.name(),
+            reason.trim_end_matches('.'),
             offered_fields(source)
         ),
     )

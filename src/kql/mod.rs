@@ -310,6 +310,24 @@ fn specialise(expr: &ir::Expr, id: Option<u32>) -> Specialised {
     }
 }
 
+/// Returns `true` when `expr` is a conjunction with a member that tests ActionType for
+/// values that are all among `allowed`.
+fn restricts_action_type(expr: &Expr, allowed: &[&str]) -> bool {
+    if allowed.is_empty() {
+        return false;
+    }
+    let is_allowed = |literal: &Literal| matches!(literal, Literal::String(text) if allowed.contains(&text.as_str()));
+    let members: &[Expr] = match expr {
+        Expr::And(parts) => parts,
+        single => std::slice::from_ref(single),
+    };
+    members.iter().any(|member| match member {
+        Expr::Compare { lhs: Operand::Column("ActionType"), op: Op::EqualCased, rhs } => is_allowed(rhs),
+        Expr::In { lhs: Operand::Column("ActionType"), cased: true, values } => values.iter().all(is_allowed),
+        _ => false,
+    })
+}
+
 /// Builds the filter a source adds: its ActionTypes and fixed conditions.
 fn source_filter(source: &Source, action_types: &[&'static str]) -> Expr {
     let identity = source.table.name().starts_with("Identity");
@@ -357,6 +375,9 @@ fn render_single(table: Table, members: &[(&'static Source, Expr)]) -> Result<St
     }
     let mut alternatives = Vec::with_capacity(groups.len());
     for (action_types, source, expr) in &groups {
+        // A condition that already picks some of the source's ActionTypes (Sysmon's
+        // `Initiated` does) makes the source's own ActionType list redundant.
+        let action_types: &[&str] = if restricts_action_type(expr, action_types) { &[] } else { action_types };
         alternatives.push(Expr::and(vec![source_filter(source, action_types), (*expr).clone()]));
     }
     let filter = Expr::or(alternatives);
