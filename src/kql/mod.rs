@@ -7,9 +7,11 @@
 //! tables become one `union` query.
 
 pub mod ast;
+mod correlation;
 mod error;
 mod lower;
 
+pub use correlation::{convert_correlation, CorrelatedRule};
 pub use error::{ConvertError, ConvertErrorKind, Warning};
 
 use crate::ir::{self, Predicate, Test};
@@ -33,6 +35,8 @@ pub struct Conversion {
     pub queries: Vec<String>,
     /// The tables the queries read, in first-use order.
     pub tables: Vec<Table>,
+    /// The mapping entries the queries read from, in first-use order.
+    pub sources: Vec<Source>,
     pub warnings: Vec<Warning>,
 }
 
@@ -42,14 +46,15 @@ const EVENT_ID_FIELD: &str = "EventID";
 /// Converts the conditions of one rule for its log source.
 pub fn convert(logsource: LogSourceRef<'_>, conditions: &[ir::Expr]) -> Result<Conversion, ConvertError> {
     let entry = resolve_logsource(logsource)?;
-    let mut conversion = Conversion { queries: Vec::with_capacity(conditions.len()), tables: Vec::new(), warnings: Vec::new() };
+    let mut conversion =
+        Conversion { queries: Vec::with_capacity(conditions.len()), tables: Vec::new(), sources: Vec::new(), warnings: Vec::new() };
     for condition in conditions {
-        let (query, tables) = match entry {
+        let (query, sources) = match entry {
             LogSourceEntry::Source(source) => {
                 let mut lowering = Lowering { source, warnings: &mut conversion.warnings };
                 let expr = lowering.lower(condition)?;
                 source_warning(source, &mut conversion.warnings);
-                (render_single(source.table, &[(source, expr)])?, vec![source.table])
+                (render_single(source.table, &[(source, expr)])?, vec![*source])
             }
             LogSourceEntry::ByEventId { product, service, fallback } => {
                 convert_by_event(product, service, fallback.as_ref(), condition, &mut conversion.warnings)?
@@ -58,9 +63,12 @@ pub fn convert(logsource: LogSourceRef<'_>, conditions: &[ir::Expr]) -> Result<C
                 return Err(ConvertError::new(ConvertErrorKind::NoDataSource, format!("{}: {reason}", describe_logsource(logsource))))
             }
         };
-        for table in tables {
-            if !conversion.tables.contains(&table) {
-                conversion.tables.push(table);
+        for source in sources {
+            if !conversion.tables.contains(&source.table) {
+                conversion.tables.push(source.table);
+            }
+            if !conversion.sources.contains(&source) {
+                conversion.sources.push(source);
             }
         }
         conversion.queries.push(query);
@@ -117,7 +125,7 @@ fn convert_by_event(
     fallback: Option<&'static Source>,
     condition: &ir::Expr,
     warnings: &mut Vec<Warning>,
-) -> Result<(String, Vec<Table>), ConvertError> {
+) -> Result<(String, Vec<Source>), ConvertError> {
     let mut event_ids = Vec::new();
     collect_event_ids(condition, &mut event_ids)?;
     event_ids.sort_unstable();
@@ -135,7 +143,7 @@ fn convert_by_event(
         let mut lowering = Lowering { source, warnings };
         let expr = lowering.lower(condition)?;
         source_warning(source, warnings);
-        return Ok((render_single(source.table, &[(source, expr)])?, vec![source.table]));
+        return Ok((render_single(source.table, &[(source, expr)])?, vec![*source]));
     }
 
     // Events the condition can match besides the listed ones would need the whole log.
@@ -178,13 +186,17 @@ fn convert_by_event(
     }
 
     let mut tables: Vec<Table> = Vec::new();
+    let mut sources: Vec<Source> = Vec::new();
     for (source, _) in &per_event {
         if !tables.contains(&source.table) {
             tables.push(source.table);
         }
+        if !sources.contains(source) {
+            sources.push(**source);
+        }
     }
     if tables.len() == 1 {
-        return Ok((render_single(tables[0], &per_event)?, tables));
+        return Ok((render_single(tables[0], &per_event)?, sources));
     }
     let mut query = String::from("union ");
     for (i, table) in tables.iter().enumerate() {
@@ -196,7 +208,7 @@ fn convert_by_event(
         query.push_str(&render_single(*table, &members)?);
         query.push(')');
     }
-    Ok((query, tables))
+    Ok((query, sources))
 }
 
 fn join_ids(ids: &[u32]) -> String {
