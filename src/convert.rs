@@ -56,7 +56,7 @@ where
                     slots.push(Slot::Correlation { path: path.clone(), index: correlations.len() });
                     correlations.push(correlation);
                 }
-                Err(error) => slots.push(Slot::Failed(parse_failure(path.clone(), error))),
+                Err(error) => slots.push(Slot::Failed(Box::new(parse_failure(path.clone(), error)))),
             }
         }
     }
@@ -65,7 +65,7 @@ where
         let only_filters: Vec<sigma::Filter> = filters.iter().map(|(_, f)| f.clone()).collect();
         for error in sigma::apply_filters(&mut rules, &only_filters) {
             let path = error.file.clone();
-            slots.push(Slot::Failed(parse_failure(path, error)));
+            slots.push(Slot::Failed(Box::new(parse_failure(path, error))));
         }
     }
 
@@ -74,7 +74,7 @@ where
     slots
         .into_iter()
         .map(|slot| match slot {
-            Slot::Failed(output) => output,
+            Slot::Failed(output) => *output,
             Slot::Rule { path, index } => {
                 let rule = &rules[index];
                 let result = conversions[index].clone().map_err(|mut error| {
@@ -146,7 +146,7 @@ fn convert_correlation_in_batch(
 enum Slot {
     Rule { path: Option<String>, index: usize },
     Correlation { path: Option<String>, index: usize },
-    Failed(RuleOutput),
+    Failed(Box<RuleOutput>),
 }
 
 /// Converts one parsed rule.

@@ -240,7 +240,7 @@ impl Expr {
     }
 
     /// Builds the negation of `inner`, removing a double negation.
-    pub fn not(inner: Expr) -> Expr {
+    pub fn negate(inner: Expr) -> Expr {
         match inner {
             Expr::Bool(b) => Expr::Bool(!b),
             Expr::Not(inner) => *inner,
@@ -583,7 +583,7 @@ mod tests {
     fn not_wraps_whole_operand() {
         let expr = Expr::and(vec![
             cmp("FolderPath", Op::EndsWith, r"\powershell.exe"),
-            Expr::not(Expr::and(vec![
+            Expr::negate(Expr::and(vec![
                 cmp("ProcessCommandLine", Op::Contains, "update"),
                 cmp("InitiatingProcessFolderPath", Op::EndsWith, r"\svchost.exe"),
             ])),
@@ -665,7 +665,7 @@ mod tests {
     fn constants_simplify() {
         assert_eq!(Expr::and(vec![Expr::Bool(true), cmp("A", Op::Equal, "x")]), cmp("A", Op::Equal, "x"));
         assert_eq!(Expr::or(vec![Expr::Bool(false), Expr::Bool(false)]), Expr::Bool(false));
-        assert_eq!(Expr::not(Expr::not(cmp("A", Op::Equal, "x"))), cmp("A", Op::Equal, "x"));
+        assert_eq!(Expr::negate(Expr::negate(cmp("A", Op::Equal, "x"))), cmp("A", Op::Equal, "x"));
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl Lowering<'_> {
         match expr {
             ir::Expr::Pred(predicate) => self.lower_predicate(predicate),
             ir::Expr::Not(inner) => match self.lower_expr(inner, !negated)? {
-                Lowered::Expr(inner) => Ok(Lowered::Expr(Expr::not(inner))),
+                Lowered::Expr(inner) => Ok(Lowered::Expr(Expr::negate(inner))),
                 dropped => Err(widening_error(dropped, "under 'not'")),
             },
             ir::Expr::And(parts) => {
