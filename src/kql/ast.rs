@@ -47,6 +47,11 @@ pub enum Op {
 }
 
 impl Op {
+    /// Returns `true` for `<`, `<=`, `>` and `>=`, which yield null on a null operand.
+    pub const fn is_ordering(self) -> bool {
+        matches!(self, Op::Less | Op::LessOrEqual | Op::Greater | Op::GreaterOrEqual)
+    }
+
     /// Returns the operator as KQL writes it.
     pub const fn text(self) -> &'static str {
         match self {
@@ -251,26 +256,33 @@ impl Expr {
     /// Renders the expression as KQL text.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(128);
-        self.write(&mut out, false);
+        self.write(&mut out, Context { nested: false, negated: false });
         out
     }
 
-    /// Writes the expression; `nested` asks for parentheses around an `and` or `or`.
-    fn write(&self, out: &mut String, nested: bool) {
+    /// Writes the expression in its context.
+    fn write(&self, out: &mut String, context: Context) {
         match self {
-            Expr::And(parts) => write_junction(parts, " and ", out, nested),
+            Expr::And(parts) => write_junction(parts, " and ", out, context),
             Expr::Or(parts) => {
                 let folded = fold_or(parts);
                 if folded.len() == 1 {
-                    folded[0].write(out, nested);
+                    folded[0].write(out, context);
                 } else {
-                    write_junction(&folded, " or ", out, nested);
+                    write_junction(&folded, " or ", out, context);
                 }
             }
             Expr::Not(inner) => {
                 out.push_str("not(");
-                inner.write(out, false);
+                inner.write(out, Context { nested: false, negated: true });
                 out.push(')');
+            }
+            Expr::Compare { lhs, op, rhs } if context.negated && op.is_ordering() => {
+                // `<` and `>` on a null operand yield null, and `not(null)` drops the row
+                // that the rule keeps, so under a negation null counts as false.
+                out.push_str("coalesce(");
+                Expr::Compare { lhs: lhs.clone(), op: *op, rhs: rhs.clone() }.write(out, Context { nested: false, negated: false });
+                out.push_str(", false)");
             }
             Expr::Compare { lhs, op, rhs } => {
                 lhs.write(out);
@@ -312,7 +324,7 @@ impl Expr {
             }
             Expr::NullAsFalse(inner) => {
                 out.push_str("coalesce(");
-                inner.write(out, false);
+                inner.write(out, Context { nested: false, negated: context.negated });
                 out.push_str(", false)");
             }
             Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -320,7 +332,17 @@ impl Expr {
     }
 }
 
-fn write_junction(parts: &[Expr], separator: &str, out: &mut String, nested: bool) {
+/// Where an expression is written: `nested` asks for parentheses around an `and` or `or`,
+/// and `negated` tells that a `not(...)` encloses it. Under any negation a null is not the
+/// same as false, so there null-yielding comparisons are made two-valued.
+#[derive(Debug, Clone, Copy)]
+struct Context {
+    nested: bool,
+    negated: bool,
+}
+
+fn write_junction(parts: &[Expr], separator: &str, out: &mut String, context: Context) {
+    let nested = context.nested;
     if nested {
         out.push('(');
     }
@@ -328,7 +350,7 @@ fn write_junction(parts: &[Expr], separator: &str, out: &mut String, nested: boo
         if i > 0 {
             out.push_str(separator);
         }
-        part.write(out, true);
+        part.write(out, Context { nested: true, negated: context.negated });
     }
     if nested {
         out.push(')');
@@ -666,6 +688,15 @@ mod tests {
         assert_eq!(Expr::and(vec![Expr::Bool(true), cmp("A", Op::Equal, "x")]), cmp("A", Op::Equal, "x"));
         assert_eq!(Expr::or(vec![Expr::Bool(false), Expr::Bool(false)]), Expr::Bool(false));
         assert_eq!(Expr::negate(Expr::negate(cmp("A", Op::Equal, "x"))), cmp("A", Op::Equal, "x"));
+    }
+
+    #[test]
+    fn ordering_under_not_treats_null_as_false() {
+        let greater = Expr::Compare { lhs: Operand::Column("LocalPort"), op: Op::Greater, rhs: Literal::Long(1024) };
+        assert_eq!(greater.render(), "LocalPort > 1024");
+        assert_eq!(Expr::negate(greater.clone()).render(), "not(coalesce(LocalPort > 1024, false))");
+        let double = Expr::negate(Expr::And(vec![cmp("A", Op::Equal, "x"), Expr::negate(greater)]));
+        assert_eq!(double.render(), r#"not(A =~ "x" and not(coalesce(LocalPort > 1024, false)))"#);
     }
 
     #[test]
