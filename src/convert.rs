@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use crate::kql::{self, Conversion, ConvertError, ConvertErrorKind, LogSourceRef};
-use crate::sigma::{self, Document, ParseOptions, Rule};
+use crate::kql::{self, Conversion, ConvertError, ConvertErrorKind, CorrelatedRule, LogSourceRef};
+use crate::sigma::{self, Correlation, Document, ParseOptions, Rule};
 
 /// Options of a conversion.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +41,7 @@ where
     let mut slots: Vec<Slot> = Vec::new();
     let mut rules: Vec<Rule> = Vec::new();
     let mut filters = Vec::new();
+    let mut correlations: Vec<Correlation> = Vec::new();
 
     for (path, bytes) in files {
         let parsed = sigma::parse_bytes(bytes, path.as_deref(), &parse_options);
@@ -51,24 +52,11 @@ where
                     rules.push(rule);
                 }
                 Ok(Document::Filter(filter)) => filters.push((path.clone(), filter)),
-                Ok(Document::Correlation(correlation)) => slots.push(Slot::Failed(RuleOutput {
-                    path: path.clone(),
-                    id: correlation.id.clone(),
-                    title: Some(correlation.title.clone()),
-                    level: correlation.level.clone(),
-                    tags: correlation.tags.clone(),
-                    author: correlation.author.clone(),
-                    // NOTE: correlation rules parse and validate, but no KQL rendering exists
-                    // for them yet; they fail with this message instead of converting.
-                    result: Err(ConvertError {
-                        kind: ConvertErrorKind::UnsupportedFeature,
-                        file: path.clone(),
-                        position: Some(correlation.position),
-                        item: None,
-                        message: "correlation rules are not converted yet; convert the rules it names on their own".to_owned(),
-                    }),
-                })),
-                Err(error) => slots.push(Slot::Failed(parse_failure(path.clone(), error))),
+                Ok(Document::Correlation(correlation)) => {
+                    slots.push(Slot::Correlation { path: path.clone(), index: correlations.len() });
+                    correlations.push(correlation);
+                }
+                Err(error) => slots.push(Slot::Failed(Box::new(parse_failure(path.clone(), error)))),
             }
         }
     }
@@ -77,17 +65,19 @@ where
         let only_filters: Vec<sigma::Filter> = filters.iter().map(|(_, f)| f.clone()).collect();
         for error in sigma::apply_filters(&mut rules, &only_filters) {
             let path = error.file.clone();
-            slots.push(Slot::Failed(parse_failure(path, error)));
+            slots.push(Slot::Failed(Box::new(parse_failure(path, error))));
         }
     }
+
+    let conversions: Vec<Result<Conversion, ConvertError>> = rules.iter().map(convert_rule).collect();
 
     slots
         .into_iter()
         .map(|slot| match slot {
-            Slot::Failed(output) => output,
+            Slot::Failed(output) => *output,
             Slot::Rule { path, index } => {
                 let rule = &rules[index];
-                let result = convert_rule(rule).map_err(|mut error| {
+                let result = conversions[index].clone().map_err(|mut error| {
                     error.file = path.clone();
                     error
                 });
@@ -101,13 +91,62 @@ where
                     result,
                 }
             }
+            Slot::Correlation { path, index } => {
+                let correlation = &correlations[index];
+                let result = convert_correlation_in_batch(correlation, &rules, &conversions, &correlations).map_err(|mut error| {
+                    error.file = path.clone();
+                    error.position.get_or_insert(correlation.position);
+                    error
+                });
+                RuleOutput {
+                    path,
+                    id: correlation.id.clone(),
+                    title: Some(correlation.title.clone()),
+                    level: correlation.level.clone(),
+                    tags: correlation.tags.clone(),
+                    author: correlation.author.clone(),
+                    result,
+                }
+            }
         })
         .collect()
 }
 
+/// Finds the rules a correlation names among the batch and converts the correlation.
+fn convert_correlation_in_batch(
+    correlation: &Correlation,
+    rules: &[Rule],
+    conversions: &[Result<Conversion, ConvertError>],
+    correlations: &[Correlation],
+) -> Result<Conversion, ConvertError> {
+    let mut named = Vec::with_capacity(correlation.rules.len());
+    for reference in &correlation.rules {
+        let names = |id: &Option<String>, name: &Option<String>| id.as_deref() == Some(reference) || name.as_deref() == Some(reference);
+        let Some(index) = rules.iter().position(|rule| names(&rule.id, &rule.name)) else {
+            let message = if correlations.iter().any(|c| names(&c.id, &c.name)) {
+                format!("the correlation names the correlation '{reference}'; correlations of correlations are not converted")
+            } else {
+                format!("the correlation names rule '{reference}', which is not among the converted rules; convert it in the same run")
+            };
+            return Err(ConvertError { kind: ConvertErrorKind::UnsupportedFeature, file: None, position: Some(correlation.rules_position), item: None, message });
+        };
+        let conversion = conversions[index].as_ref().map_err(|error| ConvertError {
+            kind: error.kind,
+            file: None,
+            position: Some(correlation.rules_position),
+            item: None,
+            message: format!("rule '{reference}' named by the correlation did not convert: {}", error.message),
+        })?;
+        let rule = &rules[index];
+        named.push(CorrelatedRule { reference: reference.as_str(), name: rule.name.as_deref(), id: rule.id.as_deref(), conversion });
+    }
+    kql::convert_correlation(correlation, &named)
+}
+
 enum Slot {
     Rule { path: Option<String>, index: usize },
-    Failed(RuleOutput),
+    Correlation { path: Option<String>, index: usize },
+    Failed(Box<RuleOutput>),
 }
 
 /// Converts one parsed rule.

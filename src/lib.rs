@@ -6,6 +6,22 @@
 //! underneath are public for tools that need them: [`sigma`] parses rules into the
 //! [`ir`] expression, [`mapping`] is the Defender mapping compiled from `mapping.yaml`,
 //! and [`kql`] lowers and renders queries.
+//!
+//! ```
+//! let rule = br#"
+//! title: Whoami
+//! logsource: {product: windows, category: process_creation}
+//! detection:
+//!     selection: {Image|endswith: '\whoami.exe'}
+//!     condition: selection
+//! "#;
+//! let outputs = sigma_mde::convert_file(rule, Some("whoami.yml"), &Default::default());
+//! let conversion = outputs[0].result.as_ref().unwrap();
+//! assert_eq!(
+//!     conversion.queries[0],
+//!     "DeviceProcessEvents\n| where ActionType == \"ProcessCreated\" and FolderPath endswith @\"\\whoami.exe\""
+//! );
+//! ```
 
 pub mod convert;
 pub mod coverage;

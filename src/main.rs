@@ -122,10 +122,10 @@ fn run_convert(args: &ConvertArgs) -> ExitCode {
     let mut first = true;
     for file in &files {
         let display = file.display().to_string();
-        let outputs = match fs::read(file) {
+        let outputs = match read_rule_file(file) {
             Ok(bytes) => convert_file(&bytes, Some(&display), &options),
-            Err(error) => {
-                eprintln!("{display}: cannot read file: {error}");
+            Err(message) => {
+                eprintln!("{display}: {message}");
                 summary.record_read_failure();
                 continue;
             }
@@ -153,6 +153,21 @@ fn run_convert(args: &ConvertArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Rule files larger than this are rejected before they are read: real Sigma rule files
+/// are a few kilobytes, and the parser holds a whole file in memory.
+const MAX_RULE_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+fn read_rule_file(path: &Path) -> Result<Vec<u8>, String> {
+    let metadata = fs::metadata(path).map_err(|e| format!("cannot read file: {e}"))?;
+    if metadata.len() > MAX_RULE_FILE_BYTES {
+        return Err(format!(
+            "file is {} bytes, larger than the {MAX_RULE_FILE_BYTES}-byte limit for a rule file; split it",
+            metadata.len()
+        ));
+    }
+    fs::read(path).map_err(|e| format!("cannot read file: {e}"))
 }
 
 fn read_placeholders(args: &ConvertArgs) -> Result<HashMap<String, Vec<String>>, String> {

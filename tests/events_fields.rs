@@ -188,7 +188,7 @@ fn kernel_registry_path_is_rewritten_inside_contains() {
     let detection = "    selection:\n        EventID: 4657\n        ObjectName|contains: '\\REGISTRY\\MACHINE\\SYSTEM'\n        OperationType: '%%1905'\n    condition: selection\n";
     assert_eq!(
         query("security", detection),
-        "DeviceRegistryEvents\n| where ActionType == \"RegistryValueSet\" and RegistryKey contains @\"HKEY_LOCAL_MACHINE\\SYSTEM\" and ActionType == \"RegistryValueSet\""
+        "DeviceRegistryEvents\n| where RegistryKey contains @\"HKEY_LOCAL_MACHINE\\SYSTEM\" and ActionType == \"RegistryValueSet\""
     );
 }
 

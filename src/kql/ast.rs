@@ -47,6 +47,11 @@ pub enum Op {
 }
 
 impl Op {
+    /// Returns `true` for `<`, `<=`, `>` and `>=`, which yield null on a null operand.
+    pub const fn is_ordering(self) -> bool {
+        matches!(self, Op::Less | Op::LessOrEqual | Op::Greater | Op::GreaterOrEqual)
+    }
+
     /// Returns the operator as KQL writes it.
     pub const fn text(self) -> &'static str {
         match self {
@@ -155,6 +160,24 @@ pub fn write_string_literal(text: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Writes a regex as a verbatim literal, so that its backslashes reach RE2 unchanged. A
+/// pattern with control characters cannot be verbatim and gets the escaped form.
+fn write_regex_literal(pattern: &str, out: &mut String) {
+    if pattern.chars().any(char::is_control) {
+        write_string_literal(pattern, out);
+        return;
+    }
+    out.push_str("@\"");
+    for c in pattern.chars() {
+        if c == '"' {
+            out.push_str("\"\"");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+}
+
 /// Returns `text` rendered as a KQL string literal.
 pub fn string_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 3);
@@ -222,7 +245,7 @@ impl Expr {
     }
 
     /// Builds the negation of `inner`, removing a double negation.
-    pub fn not(inner: Expr) -> Expr {
+    pub fn negate(inner: Expr) -> Expr {
         match inner {
             Expr::Bool(b) => Expr::Bool(!b),
             Expr::Not(inner) => *inner,
@@ -233,33 +256,43 @@ impl Expr {
     /// Renders the expression as KQL text.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(128);
-        self.write(&mut out, false);
+        self.write(&mut out, Context { nested: false, negated: false });
         out
     }
 
-    /// Writes the expression; `nested` asks for parentheses around an `and` or `or`.
-    fn write(&self, out: &mut String, nested: bool) {
+    /// Writes the expression in its context.
+    fn write(&self, out: &mut String, context: Context) {
         match self {
-            Expr::And(parts) => write_junction(parts, " and ", out, nested),
+            Expr::And(parts) => write_junction(parts, " and ", out, context),
             Expr::Or(parts) => {
                 let folded = fold_or(parts);
                 if folded.len() == 1 {
-                    folded[0].write(out, nested);
+                    folded[0].write(out, context);
                 } else {
-                    write_junction(&folded, " or ", out, nested);
+                    write_junction(&folded, " or ", out, context);
                 }
             }
             Expr::Not(inner) => {
                 out.push_str("not(");
-                inner.write(out, false);
+                inner.write(out, Context { nested: false, negated: true });
                 out.push(')');
+            }
+            Expr::Compare { lhs, op, rhs } if context.negated && op.is_ordering() => {
+                // `<` and `>` on a null operand yield null, and `not(null)` drops the row
+                // that the rule keeps, so under a negation null counts as false.
+                out.push_str("coalesce(");
+                Expr::Compare { lhs: lhs.clone(), op: *op, rhs: rhs.clone() }.write(out, Context { nested: false, negated: false });
+                out.push_str(", false)");
             }
             Expr::Compare { lhs, op, rhs } => {
                 lhs.write(out);
                 out.push(' ');
                 out.push_str(op.text());
                 out.push(' ');
-                rhs.write(out);
+                match (op, rhs) {
+                    (Op::MatchesRegex, Literal::String(pattern)) => write_regex_literal(pattern, out),
+                    _ => rhs.write(out),
+                }
             }
             Expr::CompareColumns { lhs, op, rhs } => {
                 lhs.write(out);
@@ -291,7 +324,7 @@ impl Expr {
             }
             Expr::NullAsFalse(inner) => {
                 out.push_str("coalesce(");
-                inner.write(out, false);
+                inner.write(out, Context { nested: false, negated: context.negated });
                 out.push_str(", false)");
             }
             Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -299,7 +332,17 @@ impl Expr {
     }
 }
 
-fn write_junction(parts: &[Expr], separator: &str, out: &mut String, nested: bool) {
+/// Where an expression is written: `nested` asks for parentheses around an `and` or `or`,
+/// and `negated` tells that a `not(...)` encloses it. Under any negation a null is not the
+/// same as false, so there null-yielding comparisons are made two-valued.
+#[derive(Debug, Clone, Copy)]
+struct Context {
+    nested: bool,
+    negated: bool,
+}
+
+fn write_junction(parts: &[Expr], separator: &str, out: &mut String, context: Context) {
+    let nested = context.nested;
     if nested {
         out.push('(');
     }
@@ -307,7 +350,7 @@ fn write_junction(parts: &[Expr], separator: &str, out: &mut String, nested: boo
         if i > 0 {
             out.push_str(separator);
         }
-        part.write(out, true);
+        part.write(out, Context { nested: true, negated: context.negated });
     }
     if nested {
         out.push(')');
@@ -331,13 +374,23 @@ fn fold_or(parts: &[Expr]) -> Vec<Expr> {
             continue;
         };
         let mut group = vec![&parts[i]];
+        let mut members = Vec::new();
         for j in i + 1..parts.len() {
             if !used[j] && fold_key(&parts[j]).is_some_and(|(o, k)| o == operand && k == kind) {
-                used[j] = true;
+                members.push(j);
                 group.push(&parts[j]);
             }
         }
-        out.extend(fold_group(operand, kind, &group));
+        let folded = fold_group(operand, kind, &group);
+        if folded.len() == group.len() {
+            // Nothing folded: every test keeps its own place in the list.
+            out.push(parts[i].clone());
+            continue;
+        }
+        for j in members {
+            used[j] = true;
+        }
+        out.extend(folded);
     }
     out
 }
@@ -351,6 +404,8 @@ enum FoldKind {
     NumberEquality,
     /// `contains`, `startswith` or `endswith`, case-insensitive.
     Substring(Op),
+    /// `matches regex`.
+    Regex,
 }
 
 fn fold_key(expr: &Expr) -> Option<(&Operand, FoldKind)> {
@@ -378,8 +433,31 @@ fn fold_key(expr: &Expr) -> Option<(&Operand, FoldKind)> {
             op: op @ (Op::Contains | Op::StartsWith | Op::EndsWith),
             rhs: Literal::String(_),
         } => Some((lhs, FoldKind::Substring(*op))),
+        Expr::Compare { lhs, op: Op::MatchesRegex, rhs: Literal::String(_) } => Some((lhs, FoldKind::Regex)),
         _ => None,
     }
+}
+
+/// Wraps one regex as a non-capturing group for an alternation, moving a leading inline
+/// flag group into the group (`(?i)x` becomes `(?i:x)`), so each alternative keeps its own
+/// flags.
+fn push_regex_alternative(pattern: &str, out: &mut String) {
+    if let Some(rest) = pattern.strip_prefix("(?") {
+        if let Some(end) = rest.find(')') {
+            let flags = &rest[..end];
+            if !flags.is_empty() && flags.chars().all(|c| matches!(c, 'i' | 'm' | 's' | 'U')) {
+                out.push_str("(?");
+                out.push_str(flags);
+                out.push(':');
+                out.push_str(&rest[end + 1..]);
+                out.push(')');
+                return;
+            }
+        }
+    }
+    out.push_str("(?:");
+    out.push_str(pattern);
+    out.push(')');
 }
 
 fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
@@ -405,6 +483,21 @@ fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
                 return group.iter().map(|e| (*e).clone()).collect();
             }
             vec![Expr::In { lhs: operand.clone(), cased, values }]
+        }
+        FoldKind::Regex => {
+            if group.len() <= MAX_SUBSTRING_OR {
+                return group.iter().map(|e| (*e).clone()).collect();
+            }
+            let mut pattern = String::new();
+            for (i, expr) in group.iter().enumerate() {
+                if let Expr::Compare { rhs: Literal::String(text), .. } = expr {
+                    if i > 0 {
+                        pattern.push('|');
+                    }
+                    push_regex_alternative(text, &mut pattern);
+                }
+            }
+            vec![Expr::Compare { lhs: operand.clone(), op: Op::MatchesRegex, rhs: Literal::String(pattern) }]
         }
         FoldKind::Substring(op) => {
             if group.len() <= MAX_SUBSTRING_OR {
@@ -512,7 +605,7 @@ mod tests {
     fn not_wraps_whole_operand() {
         let expr = Expr::and(vec![
             cmp("FolderPath", Op::EndsWith, r"\powershell.exe"),
-            Expr::not(Expr::and(vec![
+            Expr::negate(Expr::and(vec![
                 cmp("ProcessCommandLine", Op::Contains, "update"),
                 cmp("InitiatingProcessFolderPath", Op::EndsWith, r"\svchost.exe"),
             ])),
@@ -564,6 +657,15 @@ mod tests {
     }
 
     #[test]
+    fn long_regex_list_becomes_one_alternation() {
+        let mut parts: Vec<Expr> = (0..17).map(|i| cmp("X", Op::MatchesRegex, &format!("(?i)^a{i}.*b$"))).collect();
+        parts.push(cmp("X", Op::MatchesRegex, "c[0-9]"));
+        let text = Expr::or(parts).render();
+        assert!(text.starts_with(r#"X matches regex @"(?i:^a0.*b$)|(?i:^a1.*b$)|"#), "{text}");
+        assert!(text.ends_with(r#"|(?i:^a16.*b$)|(?:c[0-9])""#), "{text}");
+    }
+
+    #[test]
     fn short_contains_list_stays_readable() {
         let expr = Expr::or(vec![cmp("X", Op::Contains, "a"), cmp("X", Op::Contains, "b")]);
         assert_eq!(expr.render(), r#"X contains "a" or X contains "b""#);
@@ -585,7 +687,16 @@ mod tests {
     fn constants_simplify() {
         assert_eq!(Expr::and(vec![Expr::Bool(true), cmp("A", Op::Equal, "x")]), cmp("A", Op::Equal, "x"));
         assert_eq!(Expr::or(vec![Expr::Bool(false), Expr::Bool(false)]), Expr::Bool(false));
-        assert_eq!(Expr::not(Expr::not(cmp("A", Op::Equal, "x"))), cmp("A", Op::Equal, "x"));
+        assert_eq!(Expr::negate(Expr::negate(cmp("A", Op::Equal, "x"))), cmp("A", Op::Equal, "x"));
+    }
+
+    #[test]
+    fn ordering_under_not_treats_null_as_false() {
+        let greater = Expr::Compare { lhs: Operand::Column("LocalPort"), op: Op::Greater, rhs: Literal::Long(1024) };
+        assert_eq!(greater.render(), "LocalPort > 1024");
+        assert_eq!(Expr::negate(greater.clone()).render(), "not(coalesce(LocalPort > 1024, false))");
+        let double = Expr::negate(Expr::And(vec![cmp("A", Op::Equal, "x"), Expr::negate(greater)]));
+        assert_eq!(double.render(), r#"not(A =~ "x" and not(coalesce(LocalPort > 1024, false)))"#);
     }
 
     #[test]

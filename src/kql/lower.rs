@@ -40,7 +40,7 @@ impl Lowering<'_> {
         match expr {
             ir::Expr::Pred(predicate) => self.lower_predicate(predicate),
             ir::Expr::Not(inner) => match self.lower_expr(inner, !negated)? {
-                Lowered::Expr(inner) => Ok(Lowered::Expr(Expr::not(inner))),
+                Lowered::Expr(inner) => Ok(Lowered::Expr(Expr::negate(inner))),
                 dropped => Err(widening_error(dropped, "under 'not'")),
             },
             ir::Expr::And(parts) => {
@@ -132,6 +132,19 @@ impl Lowering<'_> {
             let message = format!("field '{name}' is mapped partially: {note}");
             if !self.warnings.iter().any(|w| w.message == message) {
                 self.warnings.push(Warning { position: Some(predicate.position), item: Some(predicate.item.clone()), message });
+            }
+        }
+        if let Test::Pattern { value, .. } = &predicate.test {
+            if let Some(PatternPart::Literal(last)) = value.parts.last() {
+                if last.ends_with('*') {
+                    self.warnings.push(Warning {
+                        position: Some(predicate.position),
+                        item: Some(predicate.item.clone()),
+                        message: format!(
+                            "the value of field '{name}' ends in an escaped, literal '*' (written '\\*'); if the backslash is a path separator followed by a wildcard, write '\\\\*'"
+                        ),
+                    });
+                }
             }
         }
         if let Some(transform) = mapping.transform {

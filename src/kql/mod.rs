@@ -7,9 +7,11 @@
 //! tables become one `union` query.
 
 pub mod ast;
+mod correlation;
 mod error;
 mod lower;
 
+pub use correlation::{convert_correlation, CorrelatedRule};
 pub use error::{ConvertError, ConvertErrorKind, Warning};
 
 use crate::ir::{self, Predicate, Test};
@@ -33,6 +35,8 @@ pub struct Conversion {
     pub queries: Vec<String>,
     /// The tables the queries read, in first-use order.
     pub tables: Vec<Table>,
+    /// The mapping entries the queries read from, in first-use order.
+    pub sources: Vec<Source>,
     pub warnings: Vec<Warning>,
 }
 
@@ -42,14 +46,15 @@ const EVENT_ID_FIELD: &str = "EventID";
 /// Converts the conditions of one rule for its log source.
 pub fn convert(logsource: LogSourceRef<'_>, conditions: &[ir::Expr]) -> Result<Conversion, ConvertError> {
     let resolved = resolve_logsource(logsource)?;
-    let mut conversion = Conversion { queries: Vec::with_capacity(conditions.len()), tables: Vec::new(), warnings: Vec::new() };
+    let mut conversion =
+        Conversion { queries: Vec::with_capacity(conditions.len()), tables: Vec::new(), sources: Vec::new(), warnings: Vec::new() };
     for condition in conditions {
-        let (query, tables) = match resolved {
+        let (query, sources) = match resolved {
             Resolved::Entry(LogSourceEntry::Source(source)) => {
                 let mut lowering = Lowering { source, warnings: &mut conversion.warnings };
                 let expr = lowering.lower(condition)?;
                 source_warning(source, &mut conversion.warnings);
-                (render_single(source.table, &[(source, expr)])?, vec![source.table])
+                (render_single(source.table, &[(source, expr)])?, vec![*source])
             }
             Resolved::Entry(LogSourceEntry::ByEventId { product, service, fallback }) => {
                 convert_by_event(product, service, fallback.as_ref(), condition, &mut conversion.warnings)?
@@ -59,9 +64,12 @@ pub fn convert(logsource: LogSourceRef<'_>, conditions: &[ir::Expr]) -> Result<C
                 return Err(ConvertError::new(ConvertErrorKind::NoDataSource, format!("{}: {}", describe_logsource(logsource), reason.trim_end_matches('.'))))
             }
         };
-        for table in tables {
-            if !conversion.tables.contains(&table) {
-                conversion.tables.push(table);
+        for source in sources {
+            if !conversion.tables.contains(&source.table) {
+                conversion.tables.push(source.table);
+            }
+            if !conversion.sources.contains(&source) {
+                conversion.sources.push(source);
             }
         }
         conversion.queries.push(query);
@@ -145,7 +153,7 @@ fn convert_by_event(
     fallback: Option<&'static Source>,
     condition: &ir::Expr,
     warnings: &mut Vec<Warning>,
-) -> Result<(String, Vec<Table>), ConvertError> {
+) -> Result<(String, Vec<Source>), ConvertError> {
     let mut event_ids = Vec::new();
     collect_event_ids(condition, &mut event_ids)?;
     event_ids.sort_unstable();
@@ -169,7 +177,7 @@ fn convert_by_event(
         let mut lowering = Lowering { source, warnings };
         let expr = lowering.lower(condition)?;
         source_warning(source, warnings);
-        return Ok((render_single(source.table, &[(source, expr)])?, vec![source.table]));
+        return Ok((render_single(source.table, &[(source, expr)])?, vec![*source]));
     }
 
     // Events the condition can match besides the listed ones would need the whole log.
@@ -222,13 +230,17 @@ fn convert_by_event(
     }
 
     let mut tables: Vec<Table> = Vec::new();
+    let mut sources: Vec<Source> = Vec::new();
     for (source, _) in &per_event {
         if !tables.contains(&source.table) {
             tables.push(source.table);
         }
+        if !sources.contains(source) {
+            sources.push(**source);
+        }
     }
     if tables.len() == 1 {
-        return Ok((render_single(tables[0], &per_event)?, tables));
+        return Ok((render_single(tables[0], &per_event)?, sources));
     }
     let mut query = String::from("union ");
     for (i, table) in tables.iter().enumerate() {
@@ -240,7 +252,7 @@ fn convert_by_event(
         query.push_str(&render_single(*table, &members)?);
         query.push(')');
     }
-    Ok((query, tables))
+    Ok((query, sources))
 }
 
 fn join_ids(ids: &[u32]) -> String {
@@ -354,6 +366,24 @@ fn specialise(expr: &ir::Expr, id: Option<u32>) -> Specialised {
     }
 }
 
+/// Returns `true` when `expr` is a conjunction with a member that tests ActionType for
+/// values that are all among `allowed`.
+fn restricts_action_type(expr: &Expr, allowed: &[&str]) -> bool {
+    if allowed.is_empty() {
+        return false;
+    }
+    let is_allowed = |literal: &Literal| matches!(literal, Literal::String(text) if allowed.contains(&text.as_str()));
+    let members: &[Expr] = match expr {
+        Expr::And(parts) => parts,
+        single => std::slice::from_ref(single),
+    };
+    members.iter().any(|member| match member {
+        Expr::Compare { lhs: Operand::Column("ActionType"), op: Op::EqualCased, rhs } => is_allowed(rhs),
+        Expr::In { lhs: Operand::Column("ActionType"), cased: true, values } => values.iter().all(is_allowed),
+        _ => false,
+    })
+}
+
 /// Builds the filter a source adds: its ActionTypes and fixed conditions.
 fn source_filter(source: &Source, action_types: &[&'static str]) -> Expr {
     let identity = source.table.name().starts_with("Identity");
@@ -401,6 +431,9 @@ fn render_single(table: Table, members: &[(&'static Source, Expr)]) -> Result<St
     }
     let mut alternatives = Vec::with_capacity(groups.len());
     for (action_types, source, expr) in &groups {
+        // A condition that already picks some of the source's ActionTypes (Sysmon's
+        // `Initiated` does) makes the source's own ActionType list redundant.
+        let action_types: &[&str] = if restricts_action_type(expr, action_types) { &[] } else { action_types };
         alternatives.push(Expr::and(vec![source_filter(source, action_types), (*expr).clone()]));
     }
     let filter = Expr::or(alternatives);

@@ -83,3 +83,51 @@ fn failure_blocks(report: &str) -> Vec<String> {
     }
     blocks
 }
+
+/// What the query oracle reported for a batch of rules.
+pub struct OracleReport {
+    /// How many rules' queries found their own recorded event.
+    pub matched: usize,
+    /// Paths of the rules whose queries ran and missed their own recorded event.
+    pub missed: Vec<String>,
+    /// The oracle's closing lines, for the test log.
+    pub summary: String,
+}
+
+/// Runs the query oracle (`tools/oracle/oracle-check` in the shared material) over JSON
+/// lines of `{"path", "queries"}` or `{"path", "error"}`. `None` means the oracle could not
+/// run (printed, or a panic under `CI=true`).
+pub fn oracle_check(shared: &std::path::Path, label: &str, jsonl: &str) -> Option<OracleReport> {
+    let tool = shared.join("tools").join("oracle").join("oracle-check");
+    let input = std::env::temp_dir().join(format!("sigma-mde-oracle-{label}-{}.jsonl", std::process::id()));
+    std::fs::write(&input, jsonl).expect("temporary oracle input can be written");
+    let output = std::process::Command::new(&tool).arg(&input).output();
+    let _ = std::fs::remove_file(&input);
+    let output = match output {
+        Ok(output) => output,
+        Err(error) => {
+            let message = format!("oracle-check could not run ({}): {error}", tool.display());
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{message}");
+            }
+            eprintln!("skipping: {message}");
+            return None;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !matches!(output.status.code(), Some(0) | Some(1)) {
+        panic!("oracle-check failed to run: {stderr}\n{stdout}");
+    }
+    let mut matched = 0;
+    let mut missed = Vec::new();
+    for line in stdout.lines() {
+        if line.starts_with("matched ") {
+            matched += 1;
+        } else if let Some(rest) = line.strip_prefix("missed ") {
+            missed.push(rest.trim().to_owned());
+        }
+    }
+    let summary = stdout.lines().rev().take(2).collect::<Vec<_>>().join("\n");
+    Some(OracleReport { matched, missed, summary })
+}
