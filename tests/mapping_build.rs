@@ -51,10 +51,11 @@ fn sync_dir(from: &Path, to: &Path) {
 fn package_copy(name: &str, spec: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     for file in PACKAGE_FILES.iter().chain(MACRO_FILES) {
-        sync_file(
-            &root.join(file),
-            &std::fs::read(manifest_dir().join(file)).unwrap(),
-        );
+        let mut contents = std::fs::read(manifest_dir().join(file)).unwrap();
+        if *file == "Cargo.toml" {
+            contents = without_target_sections(&String::from_utf8(contents).unwrap()).into_bytes();
+        }
+        sync_file(&root.join(file), &contents);
     }
     for dir in PACKAGE_DIRS {
         sync_dir(&manifest_dir().join(dir), &root.join(dir));
@@ -62,6 +63,24 @@ fn package_copy(name: &str, spec: &str) -> PathBuf {
     sync_file(&root.join("mapping.yaml"), spec.as_bytes());
     sync_file(&root.join("examples/lookup.rs"), EXAMPLE.as_bytes());
     root
+}
+
+/// Drops the `[[test]]`, `[[bench]]` and `[[example]]` sections of a manifest, because the
+/// copy leaves out the files they name.
+fn without_target_sections(manifest: &str) -> String {
+    let mut out = String::with_capacity(manifest.len());
+    let mut skipping = false;
+    for line in manifest.lines() {
+        let header = line.trim_start();
+        if header.starts_with('[') {
+            skipping = matches!(header.trim_end(), "[[test]]" | "[[bench]]" | "[[example]]");
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn cargo(root: &Path, args: &[&str]) -> Output {
