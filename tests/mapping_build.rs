@@ -167,3 +167,29 @@ fn edited_spec_is_rebuilt() {
         "SetValue=EditedValueSet\n"
     );
 }
+
+/// The macro checks the spec with the same validator as the build script. The package's
+/// build script stops first on a bad spec, so this builds a tiny crate that invokes the
+/// macro alone on the duplicate-event fixture and expects its `compile_error!`.
+#[test]
+fn macro_reports_spec_problems() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mapping-macro");
+    let macros = manifest_dir().join("macros");
+    let manifest = format!(
+        "[package]\nname = \"macro-probe\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nsigma-mde-macros = {{ path = {:?} }}\n",
+        macros.display().to_string()
+    );
+    sync_file(&root.join("Cargo.toml"), manifest.as_bytes());
+    sync_file(&root.join("Cargo.lock"), &std::fs::read(manifest_dir().join("Cargo.lock")).unwrap());
+    let fixture = std::fs::read(manifest_dir().join("tests/fixtures/mapping/dup_event.yaml")).unwrap();
+    sync_file(&root.join("mapping.yaml"), &fixture);
+    sync_file(&root.join("src/lib.rs"), b"sigma_mde_macros::mapping_enums!(\"mapping.yaml\");\n");
+
+    let output = cargo(&root, &["build"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the probe built:\n{stderr}");
+    assert!(
+        stderr.contains("error: mapping.yaml:31:5: duplicate event windows/security/4769 (first defined at mapping.yaml:29:5)"),
+        "expected the duplicate in:\n{stderr}"
+    );
+}
