@@ -45,6 +45,8 @@ EMBED=$TARGET_DIR/release-size/examples/embed
 CLI=$TARGET_DIR/release-size/sigma-mde
 print_size "examples/embed (goal: at most 1.25 MB)" "$EMBED"
 print_size "sigma-mde command line (goal: at most 3 MB)" "$CLI"
+echo "largest sections of examples/embed, in bytes:"
+size -A "$EMBED" | sort -k2 -n -r | head -n 9
 
 echo "== examples/embed on examples/rules/proc_certutil_download.yml"
 "$EMBED" <examples/rules/proc_certutil_download.yml
@@ -78,7 +80,7 @@ fi
 if command -v cargo-bloat >/dev/null 2>&1; then
     echo "== .text of examples/embed by origin (a build with symbols)"
     CARGO_TARGET_DIR=$TARGET_DIR/size-symbols CARGO_PROFILE_RELEASE_SIZE_STRIP=false \
-        cargo bloat --quiet --profile release-size --no-default-features --example embed \
+        cargo bloat --profile release-size --no-default-features --example embed \
         -n 0 --message-format json | python3 bench/bloat_groups.py
 else
     echo "== cargo-bloat not installed; skipping the breakdown by origin"
