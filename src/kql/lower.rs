@@ -672,7 +672,7 @@ fn parse_bool(text: &str) -> Option<bool> {
 /// Lowers a Sigma string pattern on a string operand.
 ///
 /// Wildcards only at the ends become `=~`, `contains`, `startswith` or `endswith` (the `_cs`
-/// forms when `cased`); a wildcard anywhere else makes the whole value an anchored regex,
+/// forms when `cased`). A wildcard anywhere else makes the whole value an anchored regex,
 /// `(?i)` unless cased, with `*` as `.*` and `?` as exactly one character.
 pub(crate) fn string_pattern(operand: Operand, value: &Pattern, cased: bool) -> Expr {
     let mut parts: &[PatternPart] = &value.parts;
@@ -840,10 +840,10 @@ fn registry_joined(key: Column, value_name: Option<Column>) -> String {
     }
 }
 
-/// Rewrites the hive at the start of the pattern with the field's ordered value map
-/// (`HKLM\` → `HKEY_LOCAL_MACHINE\`; the first matching prefix wins, and only a pattern that
-/// starts with literal text has one), then path segments anywhere in it with
-/// `registry_path_rewrites` (`\CurrentControlSet\` → `\ControlSet001\`).
+/// Rewrites the hive at the start of the pattern with the field's ordered value map, such
+/// as `HKLM\` → `HKEY_LOCAL_MACHINE\`. The first matching prefix wins. Path segments anywhere
+/// in the pattern are then rewritten with `registry_path_rewrites`, such as
+/// `\CurrentControlSet\` → `\ControlSet001\`.
 fn rewrite_registry_pattern(value: &Pattern, map: Option<ValueMap>) -> Pattern {
     let prefixes = map.map_or(&[][..], mapping::value_map_entries);
     let infixes = mapping::value_map_entries(ValueMap::RegistryPathRewrites);
@@ -1037,7 +1037,7 @@ fn lower_pipe_name(operand: Operand, ty: KustoType, test: &Test, source: &Source
     }
 }
 
-/// A field whose values are translated through a value map before comparison (LogonType
+/// Translates the field's values through its value map before comparing them (LogonType
 /// numbers to Defender's names, for example). A value missing from the map is an error.
 fn lower_mapped_value(
     name: &str,
@@ -1077,7 +1077,8 @@ fn lower_mapped_value(
     }
 }
 
-/// A field whose value selects the ActionType (Sysmon's registry `EventType`).
+/// Compares the ActionType with the value map's translation of the field's value (Sysmon's
+/// registry `EventType`).
 fn lower_action_type(name: &str, mapping: &FieldMapping, test: &Test) -> Result<Expr, ConvertError> {
     let Some(map) = mapping.value_map else {
         return Err(spec_shape_error(mapping, "value map"));
@@ -1106,7 +1107,7 @@ fn lower_action_type(name: &str, mapping: &FieldMapping, test: &Test) -> Result<
     }
 }
 
-/// A number Sysmon writes in hex (`LogonId: '0x3e7'`) compared with a numeric column.
+/// Compares a number that Sysmon writes in hex (`LogonId: '0x3e7'`) with a numeric column.
 fn lower_hex_number(
     name: &str,
     operand: Operand,
@@ -1118,8 +1119,8 @@ fn lower_hex_number(
     match test {
         Test::Pattern { value, .. } => match value.as_literal().and_then(|t| parse_integer(&t)) {
             Some(number) => Ok(Expr::Compare { lhs: operand, op: Op::EqualCased, rhs: Literal::Long(number) }),
-            // A numeric column never holds text such as 'null', so the comparison is false,
-            // as it is on Sysmon's data, which writes these numbers in hex.
+            // A numeric column never contains text such as 'null', so the comparison is
+            // false, as it is on Sysmon's data, which writes these numbers in hex.
             None if value.is_literal() => {
                 warnings.push(Warning {
                     position: None,
@@ -1134,8 +1135,8 @@ fn lower_hex_number(
     }
 }
 
-/// Sysmon's `Initiated` tells outbound from inbound connections; Defender tells them apart by
-/// ActionType, listed in the field's value map under `true` and `false`.
+/// Sysmon's `Initiated` separates outbound from inbound connections. Defender separates them
+/// by ActionType, listed in the field's value map under `true` and `false`.
 fn lower_network_direction(mapping: &FieldMapping, test: &Test) -> Result<Expr, ConvertError> {
     let key = match test {
         Test::Bool(b) => Some(if *b { "true" } else { "false" }.to_owned()),
