@@ -33,8 +33,8 @@ struct ConvertArgs {
     /// Write the queries to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Output format: `kql` writes a comment line and the query per rule; `jsonl` writes one
-    /// JSON object per rule with its metadata, queries, warnings or error
+    /// Output format. `kql` writes comment lines and the query of each rule. `jsonl` writes
+    /// one JSON object per rule with its metadata, queries, warnings or error
     #[arg(long, value_enum, default_value_t = Format::Kql)]
     format: Format,
     /// Values for a `|expand` placeholder, as NAME=V1,V2 (repeatable)
@@ -155,8 +155,8 @@ fn run_convert(args: &ConvertArgs) -> ExitCode {
     }
 }
 
-/// Rule files larger than this are rejected before they are read: real Sigma rule files
-/// are a few kilobytes, and the parser holds a whole file in memory.
+/// Rule files larger than this are rejected before they are read, because real Sigma rule
+/// files are a few kilobytes and the parser keeps a whole file in memory.
 const MAX_RULE_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 fn read_rule_file(path: &Path) -> Result<Vec<u8>, String> {

@@ -332,9 +332,9 @@ impl Expr {
     }
 }
 
-/// Where an expression is written: `nested` asks for parentheses around an `and` or `or`,
-/// and `negated` tells that a `not(...)` encloses it. Under any negation a null is not the
-/// same as false, so there null-yielding comparisons are made two-valued.
+/// The position an expression is written in. `nested` requests parentheses around an `and`
+/// or `or`, and `negated` marks that a `not(...)` encloses it. Under any negation a null is
+/// not the same as false, so there null-yielding comparisons are made two-valued.
 #[derive(Debug, Clone, Copy)]
 struct Context {
     nested: bool,
@@ -395,7 +395,7 @@ fn fold_or(parts: &[Expr]) -> Vec<Expr> {
     out
 }
 
-/// How an OR-ed test may fold with its neighbours.
+/// The kind of fold an OR-ed test allows with its neighbours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FoldKind {
     /// `=~` or `in~` (`cased`: `==` or `in`) of string literals.

@@ -2,8 +2,8 @@
 //! window and group.
 //!
 //! Each named rule's query gets a `SigmaRule` column with the rule's name and one column per
-//! `group-by` field; the union of them is summarised by `bin(Timestamp, timespan)` and the
-//! groups, and the correlation condition filters the aggregate.
+//! `group-by` field. The union of these queries is summarised by `bin(Timestamp, timespan)`
+//! and the group columns, and the correlation condition filters the aggregate.
 
 use crate::ir::Number;
 use crate::mapping::{self, Source, Target, Transform};
