@@ -93,11 +93,18 @@ where
             }
             Slot::Correlation { path, index } => {
                 let correlation = &correlations[index];
-                let result = convert_correlation_in_batch(correlation, &rules, &conversions, &correlations).map_err(|mut error| {
-                    error.file = path.clone();
-                    error.position.get_or_insert(correlation.position);
-                    error
-                });
+                let result = convert_correlation_in_batch(correlation, &rules, &conversions, &correlations)
+                    .map(|mut conversion| {
+                        for warning in &mut conversion.warnings {
+                            warning.position.get_or_insert(correlation.position);
+                        }
+                        conversion
+                    })
+                    .map_err(|mut error| {
+                        error.file = path.clone();
+                        error.position.get_or_insert(correlation.position);
+                        error
+                    });
                 RuleOutput {
                     path,
                     id: correlation.id.clone(),
@@ -156,12 +163,17 @@ pub fn convert_rule(rule: &Rule) -> Result<Conversion, ConvertError> {
         category: rule.logsource.category.as_deref(),
         service: rule.logsource.service.as_deref(),
     };
-    kql::convert(logsource, &rule.conditions).map_err(|mut error| {
+    let mut conversion = kql::convert(logsource, &rule.conditions).map_err(|mut error| {
         if error.kind == ConvertErrorKind::UnknownLogSource || error.kind == ConvertErrorKind::NoDataSource {
             error.position.get_or_insert(rule.logsource.position);
         }
         error
-    })
+    })?;
+    // Warnings about the source as a whole point at the rule's logsource.
+    for warning in &mut conversion.warnings {
+        warning.position.get_or_insert(rule.logsource.position);
+    }
+    Ok(conversion)
 }
 
 fn parse_failure(path: Option<String>, error: sigma::Error) -> RuleOutput {

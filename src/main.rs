@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sigma_mde::{convert_file, ConvertOptions, RuleOutput};
+use sigma_mde::{convert_batch, ConvertOptions, RuleOutput};
 
 #[derive(Parser)]
 #[command(name = "sigma-mde", version, about = "Convert Sigma rules to Microsoft Defender for Endpoint Advanced Hunting queries (KQL)")]
@@ -118,29 +118,34 @@ fn run_convert(args: &ConvertArgs) -> ExitCode {
         None => Box::new(io::BufWriter::new(io::stdout().lock())),
     };
 
+    // The files are converted as one batch, so that correlations and filters find the
+    // rules they name in any other file of the run.
     let mut summary = Summary::default();
-    let mut first = true;
+    let mut contents: Vec<(String, Vec<u8>)> = Vec::with_capacity(files.len());
     for file in &files {
         let display = file.display().to_string();
-        let outputs = match read_rule_file(file) {
-            Ok(bytes) => convert_file(&bytes, Some(&display), &options),
+        match read_rule_file(file) {
+            Ok(bytes) => contents.push((display, bytes)),
             Err(message) => {
                 eprintln!("{display}: {message}");
                 summary.record_read_failure();
-                continue;
             }
+        }
+    }
+    let outputs = convert_batch(contents.iter().map(|(path, bytes)| (Some(path.clone()), bytes.as_slice())), &options);
+    drop(contents);
+
+    let mut first = true;
+    for output in &outputs {
+        summary.record(output);
+        report_diagnostics(output);
+        let written = match args.format {
+            Format::Kql => write_kql(&mut out, output, &mut first),
+            Format::Jsonl => write_jsonl(&mut out, output),
         };
-        for output in &outputs {
-            summary.record(output);
-            report_diagnostics(output);
-            let written = match args.format {
-                Format::Kql => write_kql(&mut out, output, &mut first),
-                Format::Jsonl => write_jsonl(&mut out, output),
-            };
-            if let Err(error) = written {
-                eprintln!("sigma-mde: cannot write output: {error}");
-                return ExitCode::from(1);
-            }
+        if let Err(error) = written {
+            eprintln!("sigma-mde: cannot write output: {error}");
+            return ExitCode::from(1);
         }
     }
     if let Err(error) = out.flush() {
@@ -185,6 +190,9 @@ fn read_placeholders(args: &ConvertArgs) -> Result<HashMap<String, Vec<String>>,
         if name.is_empty() {
             return Err(format!("invalid --placeholder '{entry}': the name is empty"));
         }
+        if values.is_empty() {
+            return Err(format!("invalid --placeholder '{entry}': no values after '='; give at least one, as NAME=V1,V2"));
+        }
         placeholders.insert(name.to_owned(), values.split(',').map(str::to_owned).collect());
     }
     Ok(placeholders)
@@ -221,6 +229,9 @@ fn report_diagnostics(output: &RuleOutput) {
                     None => eprintln!("{path}: warning: {}", warning_text(warning)),
                 }
             }
+        }
+        Err(error) if error.message.contains("unresolved placeholder") => {
+            eprintln!("{error}; give their values with --placeholder NAME=V1,V2 or --placeholders FILE")
         }
         Err(error) => eprintln!("{error}"),
     }

@@ -183,14 +183,11 @@ fn correlation_queries_pass_kql_check() {
         let outputs = convert_with(correlation);
         match &outputs.last().expect("output").result {
             Ok(conversion) => queries.push((label.to_owned(), conversion.queries[0].clone())),
-            Err(error) if label == "event_count" => {
-                // Computer has no column in the process table, so that correlation must fail.
-                assert_eq!(error.kind, ConvertErrorKind::UnmappedField, "{error}");
-            }
             Err(error) => panic!("{label}: {error}"),
         }
     }
-    assert_eq!(queries.len(), 3);
+    assert_eq!(queries.len(), 4);
+    assert!(queries[0].1.contains("Computer = DeviceName"), "{}", queries[0].1);
     let Some(failures) = common::kql_check(&shared, "correlation", &queries) else { return };
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -225,8 +225,8 @@ fn service_type_compares_as_number() {
     assert_eq!(
         messages,
         vec![
-            "field 'ServiceType' is mapped partially: Defender's spelling of this value is not documented; it is compared as a number.",
-            "field 'ServiceStartType' is mapped partially: Defender's spelling of this value is not documented; it is compared as a number.",
+            "field 'ServiceType' is mapped partially: Defender's spelling of this value is not documented; it is compared as a number",
+            "field 'ServiceStartType' is mapped partially: Defender's spelling of this value is not documented; it is compared as a number",
         ]
     );
 }
@@ -322,8 +322,8 @@ fn rule_without_service_unions_its_events() {
     assert_eq!(
         messages,
         vec![
-            "DeviceProcessEvents is a partial source: Sysmon's process creation fields apply: a rule without a service is read as Sysmon's event 1.",
-            "DeviceEvents is a partial source: System event 7045's fields apply: a rule without a service is read as the System log's service installation, which Defender reports only from devices that audit security system extensions.",
+            "DeviceProcessEvents is a partial source: Sysmon's process creation fields apply: a rule without a service is read as Sysmon's event 1",
+            "DeviceEvents is a partial source: System event 7045's fields apply: a rule without a service is read as the System log's service installation, which Defender reports only from devices that audit security system extensions",
         ]
     );
     assert_queries_check(

@@ -29,9 +29,9 @@ const SYSMON_CASES: &[Case] = &[
     case(Some("sysmon"), 11, &[r#"TargetFilename|endswith: '.lnk'"#], Query(r#"DeviceFileEvents
 | where ActionType == "FileCreated" and FolderPath endswith ".lnk""#)),
     case(Some("sysmon"), 12, &[r#"EventType: 'CreateKey'"#, r#"TargetObject|startswith: 'HKLM\SOFTWARE\Evil'"#], Query(r#"DeviceRegistryEvents
-| where ActionType == "RegistryKeyCreated" and iff(ActionType in ("RegistryKeyDeleted", "RegistryValueDeleted", "RegistryKeyRenamed"), iff(isempty(PreviousRegistryValueName), PreviousRegistryKey, strcat(PreviousRegistryKey, @"\", PreviousRegistryValueName)), iff(isempty(RegistryValueName), RegistryKey, strcat(RegistryKey, @"\", RegistryValueName))) startswith @"HKEY_LOCAL_MACHINE\SOFTWARE\Evil""#)),
+| where ActionType == "RegistryKeyCreated" and iff(ActionType in ("RegistryKeyDeleted", "RegistryValueDeleted", "RegistryKeyRenamed"), iff(isempty(PreviousRegistryValueName), iff(ActionType startswith "RegistryValue", strcat(PreviousRegistryKey, @"\(Default)"), PreviousRegistryKey), strcat(PreviousRegistryKey, @"\", PreviousRegistryValueName)), iff(isempty(RegistryValueName), iff(ActionType startswith "RegistryValue", strcat(RegistryKey, @"\(Default)"), RegistryKey), strcat(RegistryKey, @"\", RegistryValueName))) startswith @"HKEY_LOCAL_MACHINE\SOFTWARE\Evil""#)),
     case(Some("sysmon"), 13, &[r#"TargetObject|endswith: '\CurrentVersion\Run\evil'"#], Query(r#"DeviceRegistryEvents
-| where ActionType == "RegistryValueSet" and iff(isempty(RegistryValueName), RegistryKey, strcat(RegistryKey, @"\", RegistryValueName)) endswith @"\CurrentVersion\Run\evil""#)),
+| where ActionType == "RegistryValueSet" and strcat(RegistryKey, @"\", iff(isempty(RegistryValueName), "(Default)", RegistryValueName)) endswith @"\CurrentVersion\Run\evil""#)),
     case(Some("sysmon"), 14, &[r#"NewName|startswith: 'HKLM\SOFTWARE\Evil'"#], Query(r#"DeviceRegistryEvents
 | where ActionType == "RegistryKeyRenamed" and RegistryKey startswith @"HKEY_LOCAL_MACHINE\SOFTWARE\Evil""#)),
     case(Some("sysmon"), 15, &[r#"TargetFilename|endswith: ':Zone.Identifier'"#], NoSource(r#"windows 'sysmon' event 15 has no Defender data source: Defender records no alternate data stream creation events"#)),

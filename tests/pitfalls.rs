@@ -94,17 +94,18 @@ fn pitfall_unresolved_placeholder_rejects_rule() {
 }
 
 #[test]
-fn pitfall_resolved_placeholder_field_without_column() {
+fn pitfall_resolved_placeholder_becomes_values() {
     let Some(shared) = common::shared_dir() else { return };
     let options = ConvertOptions {
         placeholders: HashMap::from([("Servers".to_owned(), vec!["srv01".to_owned(), "srv02".to_owned()])]),
     };
     let output = convert_case(&shared, "b05.yml", &options);
-    let error = output.result.expect_err("Computer has no column in DeviceProcessEvents");
-    assert_eq!(error.kind, ConvertErrorKind::UnmappedField);
-    assert_eq!(error.item.as_deref(), Some("filter_servers"));
-    assert!(error.message.contains("field 'Computer' has no column in DeviceProcessEvents"), "{}", error.message);
-    assert!(error.message.contains("CommandLine"), "the message lists the mapped fields: {}", error.message);
+    assert_eq!(
+        only_query(&output),
+        r#"DeviceProcessEvents
+| where ActionType == "ProcessCreated" and (FolderPath endswith @"\rundll32.exe" or FolderPath endswith @"\regsvr32.exe") and ProcessCommandLine contains "http" and not(DeviceName in~ ("srv01", "srv02"))"#
+    );
+    assert!(!only_query(&output).contains('%'), "no placeholder text may reach the query");
 }
 
 #[test]

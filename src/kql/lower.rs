@@ -119,6 +119,14 @@ impl Lowering<'_> {
                 ))
             }
         };
+        let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
+        let message = format!(
+            "keywords are searched in {} only, not in every field of the event as a Sigma keyword search does",
+            names.join(", ")
+        );
+        if !self.warnings.iter().any(|w| w.message == message) {
+            self.warnings.push(Warning { position: Some(predicate.position), item: Some(predicate.item.clone()), message });
+        }
         let parts = columns
             .iter()
             .map(|column| string_pattern(Operand::Column(column.name), &pattern.0, pattern.1))
@@ -129,7 +137,7 @@ impl Lowering<'_> {
     fn lower_field(&mut self, name: &str, predicate: &Predicate) -> Result<Lowered, ConvertError> {
         let mapping = self.lookup_field(name)?;
         if let Fidelity::Partial { note } = mapping.fidelity {
-            let message = format!("field '{name}' is mapped partially: {note}");
+            let message = format!("field '{name}' is mapped partially: {}", note.trim_end_matches('.'));
             if !self.warnings.iter().any(|w| w.message == message) {
                 self.warnings.push(Warning { position: Some(predicate.position), item: Some(predicate.item.clone()), message });
             }
@@ -515,6 +523,14 @@ pub(crate) fn lower_test(operand: Operand, ty: KustoType, test: &Test, source: &
                 arguments: vec![Literal::String(range)],
             })))
         }
+        Test::Compare { .. } if !ty.is_numeric() => Err(ConvertError::new(
+            ConvertErrorKind::UnsupportedValue,
+            format!(
+                "comparison modifiers (lt, lte, gt, gte) need a numeric column, and this field maps to {} of type {}",
+                describe_operand(&operand),
+                ty.name()
+            ),
+        )),
         Test::Compare { op, value } => {
             let lhs = if ty.is_numeric() {
                 operand
@@ -595,6 +611,13 @@ pub(crate) fn lower_test(operand: Operand, ty: KustoType, test: &Test, source: &
             text.push(')');
             Ok(Expr::Compare { lhs: Operand::Computed(text), op: Op::EqualCased, rhs: Literal::Long(*value) })
         }
+    }
+}
+
+fn describe_operand(operand: &Operand) -> &str {
+    match operand {
+        Operand::Column(name) => name,
+        Operand::Computed(text) => text,
     }
 }
 
@@ -810,10 +833,10 @@ fn lower_registry_path(mapping: &FieldMapping, test: &Test, source: &Source) -> 
     let Some(key) = role("key") else {
         return Err(spec_shape_error(mapping, "'key' column"));
     };
-    let current = registry_joined(key, role("value_name"));
+    let current = registry_joined(key, role("value_name"), source.action_types);
     let operand = match role("previous_key") {
         Some(previous_key) => {
-            let previous = registry_joined(previous_key, role("previous_value_name"));
+            let previous = registry_joined(previous_key, role("previous_value_name"), source.action_types);
             Operand::Computed(format!(
                 "iff(ActionType in (\"RegistryKeyDeleted\", \"RegistryValueDeleted\", \"RegistryKeyRenamed\"), {previous}, {current})"
             ))
@@ -829,14 +852,23 @@ fn lower_registry_path(mapping: &FieldMapping, test: &Test, source: &Source) -> 
     }
 }
 
-fn registry_joined(key: Column, value_name: Option<Column>) -> String {
-    match value_name {
-        Some(value) => format!(
-            "iff(isempty({v}), {k}, strcat({k}, @\"\\\", {v}))",
-            k = key.name,
-            v = value.name
-        ),
-        None => key.name.to_owned(),
+/// Returns the KQL text of Sysmon's `TargetObject` for one pair of key and value name
+/// columns. A value event without a value name is the key's default value, which Sysmon
+/// writes as `key\(Default)`; a key event has no value name and is the key alone. When the
+/// source's ActionTypes are all value events or all key events, the shorter form is used.
+fn registry_joined(key: Column, value_name: Option<Column>, action_types: &[&str]) -> String {
+    let Some(value) = value_name else {
+        return key.name.to_owned();
+    };
+    let (k, v) = (key.name, value.name);
+    let value_events = !action_types.is_empty() && action_types.iter().all(|a| a.starts_with("RegistryValue"));
+    let key_events = !action_types.is_empty() && action_types.iter().all(|a| a.starts_with("RegistryKey"));
+    if value_events {
+        format!("strcat({k}, @\"\\\", iff(isempty({v}), \"(Default)\", {v}))")
+    } else if key_events {
+        format!("iff(isempty({v}), {k}, strcat({k}, @\"\\\", {v}))")
+    } else {
+        format!("iff(isempty({v}), iff(ActionType startswith \"RegistryValue\", strcat({k}, @\"\\(Default)\"), {k}), strcat({k}, @\"\\\", {v}))")
     }
 }
 
@@ -862,6 +894,15 @@ fn rewrite_registry_pattern(value: &Pattern, map: Option<ValueMap>) -> Pattern {
         }
         for (from, to) in infixes {
             text = replace_ignore_ascii_case(&text, from, to);
+            // After a leading `*` the text may start inside the path, right after the
+            // separator of the segment (`*CurrentControlSet\Services\...`).
+            if index == 1 && first_literal == 1 {
+                if let (Some(bare_from), Some(bare_to)) = (from.strip_prefix('\\'), to.strip_prefix('\\')) {
+                    if starts_with_ignore_ascii_case(&text, bare_from) {
+                        text = format!("{bare_to}{}", &text[bare_from.len()..]);
+                    }
+                }
+            }
         }
         text
     })

@@ -139,7 +139,7 @@ fn describe_service(product: &str, service: &str) -> String {
 
 fn source_warning(source: &Source, warnings: &mut Vec<Warning>) {
     if let Fidelity::Partial { note } = source.fidelity {
-        let message = format!("{} is a partial source: {note}", source.table.name());
+        let message = format!("{} is a partial source: {}", source.table.name(), note.trim_end_matches('.'));
         if !warnings.iter().any(|w| w.message == message) {
             warnings.push(Warning { position: None, item: None, message });
         }
