@@ -16,16 +16,57 @@ pub const MAX_CONDITION_DEPTH: usize = 64;
 
 /// The compiled search identifiers of a rule, in the order the detection defines them.
 pub(crate) struct Items<'a> {
-    pub names: &'a [String],
-    pub exprs: &'a [Expr],
+    pub names: &'a [&'a str],
     /// The number of predicates of each expression.
     pub sizes: &'a [usize],
 }
 
 impl Items<'_> {
-    fn get(&self, name: &str) -> Option<(&Expr, usize)> {
-        let i = self.names.iter().position(|n| n == name)?;
-        Some((&self.exprs[i], self.sizes[i]))
+    /// Returns the index and the size of the identifier `name`.
+    fn get(&self, name: &str) -> Option<(usize, usize)> {
+        let i = self.names.iter().position(|n| *n == name)?;
+        Some((i, self.sizes.get(i).copied().unwrap_or(0)))
+    }
+}
+
+/// A parsed condition whose identifiers are still indices into the rule's search
+/// identifiers. [`build`] puts the identifiers' expressions in, which lets a rule move
+/// each expression into the last condition that uses it instead of copying it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Plan {
+    And(Vec<Plan>),
+    Or(Vec<Plan>),
+    Not(Box<Plan>),
+    Item(usize),
+}
+
+impl Plan {
+    /// Adds one to `uses[i]` for every use of identifier `i` in the plan.
+    pub(crate) fn count_uses(&self, uses: &mut [usize]) {
+        match self {
+            Plan::And(terms) | Plan::Or(terms) => {
+                for term in terms {
+                    term.count_uses(uses);
+                }
+            }
+            Plan::Not(inner) => inner.count_uses(uses),
+            Plan::Item(i) => {
+                if let Some(count) = uses.get_mut(*i) {
+                    *count += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Turns a plan into an expression, asking `item` for the expression of each identifier
+/// use in condition order. ANDs and ORs are merged as the condition compiler merges them.
+pub(crate) fn build(plan: Plan, item: &mut impl FnMut(usize) -> Expr) -> Expr {
+    match plan {
+        Plan::And(terms) => and(terms.into_iter().map(|t| build(t, item)).collect()),
+        Plan::Or(terms) => or(terms.into_iter().map(|t| build(t, item)).collect()),
+        Plan::Not(inner) => Expr::Not(Box::new(build(*inner, item))),
+        Plan::Item(i) => item(i),
     }
 }
 
@@ -130,13 +171,13 @@ fn is_identifier_char(c: char) -> bool {
         )
 }
 
-/// Compiles a condition over the rule's compiled search identifiers. `used` counts the
-/// predicates of the rule's conditions so far, for [`MAX_PREDICATES`].
-pub(crate) fn compile(
+/// Parses a condition over the rule's search identifiers into a [`Plan`]. `used` counts
+/// the predicates of the rule's conditions so far, for [`MAX_PREDICATES`].
+pub(crate) fn parse(
     text: &str,
     items: &Items<'_>,
     used: &mut usize,
-) -> Result<Expr, ConditionError> {
+) -> Result<Plan, ConditionError> {
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
         return Err(ConditionError::Empty);
@@ -190,22 +231,22 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
-    fn or_expr(&mut self) -> Result<Expr, ConditionError> {
+    fn or_expr(&mut self) -> Result<Plan, ConditionError> {
         let mut terms = vec![self.and_expr()?];
         while self.peek() == Some(&Token::Or) {
             self.next += 1;
             terms.push(self.and_expr()?);
         }
-        Ok(or(terms))
+        Ok(Plan::Or(terms))
     }
 
-    fn and_expr(&mut self) -> Result<Expr, ConditionError> {
+    fn and_expr(&mut self) -> Result<Plan, ConditionError> {
         let mut terms = vec![self.not_expr()?];
         while self.peek() == Some(&Token::And) {
             self.next += 1;
             terms.push(self.not_expr()?);
         }
-        Ok(and(terms))
+        Ok(Plan::And(terms))
     }
 
     /// Enters one nesting level opened by the token at `column`.
@@ -220,19 +261,19 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
-    fn not_expr(&mut self) -> Result<Expr, ConditionError> {
+    fn not_expr(&mut self) -> Result<Plan, ConditionError> {
         if self.peek() == Some(&Token::Not) {
             let column = self.column();
             self.next += 1;
             self.enter(column)?;
             let inner = self.not_expr()?;
             self.depth -= 1;
-            return Ok(Expr::Not(Box::new(inner)));
+            return Ok(Plan::Not(Box::new(inner)));
         }
         self.primary()
     }
 
-    fn primary(&mut self) -> Result<Expr, ConditionError> {
+    fn primary(&mut self) -> Result<Plan, ConditionError> {
         let Some((token, column)) = self.tokens.get(self.next).cloned() else {
             return Err(ConditionError::UnexpectedEnd {
                 expected: "a search identifier, 'not', '1 of', 'all of' or '('",
@@ -268,9 +309,9 @@ impl Parser<'_, '_> {
                 self.quantified(true)
             }
             Token::Word(name) => match self.items.get(name) {
-                Some((expr, size)) => {
+                Some((index, size)) => {
                     self.spend(size, column)?;
-                    Ok(expr.clone())
+                    Ok(Plan::Item(index))
                 }
                 None => Err(ConditionError::UndefinedIdentifier {
                     name: name.to_owned(),
@@ -286,7 +327,7 @@ impl Parser<'_, '_> {
     }
 
     /// `1 of X` (`any` true: OR) or `all of X` (AND) after the count.
-    fn quantified(&mut self, any: bool) -> Result<Expr, ConditionError> {
+    fn quantified(&mut self, any: bool) -> Result<Plan, ConditionError> {
         match self.tokens.get(self.next) {
             Some((Token::Of, _)) => self.next += 1,
             Some((other, c)) => {
@@ -304,20 +345,22 @@ impl Parser<'_, '_> {
         };
         self.next += 1;
         let items = self.items;
-        let selected: Vec<(&Expr, usize)> = match target {
+        let selected: Vec<(usize, usize)> = match target {
             Token::Them => items
                 .names
                 .iter()
-                .zip(items.exprs.iter().zip(items.sizes))
-                .filter(|(name, _)| !name.starts_with('_'))
-                .map(|(_, (e, size))| (e, *size))
+                .zip(items.sizes)
+                .enumerate()
+                .filter(|(_, (name, _))| !name.starts_with('_'))
+                .map(|(i, (_, size))| (i, *size))
                 .collect(),
             Token::Word(pattern) | Token::Number(pattern) => items
                 .names
                 .iter()
-                .zip(items.exprs.iter().zip(items.sizes))
-                .filter(|(name, _)| glob_match(pattern, name))
-                .map(|(_, (e, size))| (e, *size))
+                .zip(items.sizes)
+                .enumerate()
+                .filter(|(_, (name, _))| glob_match(pattern, name))
+                .map(|(i, (_, size))| (i, *size))
                 .collect(),
             other => {
                 return Err(ConditionError::UnexpectedToken {
@@ -328,14 +371,18 @@ impl Parser<'_, '_> {
         };
         let size = selected.iter().map(|(_, size)| size).sum();
         self.spend(size, column)?;
-        let selected: Vec<Expr> = selected.into_iter().map(|(e, _)| e.clone()).collect();
+        let selected: Vec<Plan> = selected.into_iter().map(|(i, _)| Plan::Item(i)).collect();
         if selected.is_empty() {
             return Err(ConditionError::PatternMatchesNothing {
                 pattern: target.text(),
                 column,
             });
         }
-        Ok(if any { or(selected) } else { and(selected) })
+        Ok(if any {
+            Plan::Or(selected)
+        } else {
+            Plan::And(selected)
+        })
     }
 }
 
@@ -386,15 +433,14 @@ mod tests {
     }
 
     fn run(condition: &str, names: &[&str]) -> Result<Expr, ConditionError> {
-        let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
         let exprs: Vec<Expr> = names.iter().map(|n| leaf(n)).collect();
         let sizes = vec![1; names.len()];
         let items = Items {
             names: &names,
-            exprs: &exprs,
             sizes: &sizes,
         };
-        compile(condition, &items, &mut 0)
+        let plan = parse(condition, &items, &mut 0)?;
+        Ok(build(plan, &mut |i| exprs[i].clone()))
     }
 
     fn not(e: Expr) -> Expr {

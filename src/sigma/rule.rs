@@ -239,7 +239,7 @@ pub(crate) fn compile_detection(
         };
         let expr =
             detection::compile_item(&entry.value, &cx).map_err(|e| e.with_item(&entry.key))?;
-        names.push(entry.key.clone());
+        names.push(entry.key.as_str());
         exprs.push(expr);
     }
     let Some(condition_entry) = condition_entry else {
@@ -254,7 +254,6 @@ pub(crate) fn compile_detection(
     let sizes: Vec<usize> = exprs.iter().map(detection::count_predicates).collect();
     let items = Items {
         names: &names,
-        exprs: &exprs,
         sizes: &sizes,
     };
     let mut used = 0;
@@ -262,10 +261,11 @@ pub(crate) fn compile_detection(
         NodeKind::Sequence(list) => list.iter().collect(),
         _ => vec![&condition_entry.value],
     };
+    let mut plans = Vec::with_capacity(condition_nodes.len());
     let mut compiled = Compiled {
-        conditions: Vec::new(),
-        texts: Vec::new(),
-        positions: Vec::new(),
+        conditions: Vec::with_capacity(condition_nodes.len()),
+        texts: Vec::with_capacity(condition_nodes.len()),
+        positions: Vec::with_capacity(condition_nodes.len()),
     };
     if condition_nodes.is_empty() {
         return Err(Error::new(
@@ -280,7 +280,7 @@ pub(crate) fn compile_detection(
                 "a condition text or a list of them",
             ));
         };
-        let expr = condition::compile(&scalar.text, &items, &mut used).map_err(|e| {
+        let plan = condition::parse(&scalar.text, &items, &mut used).map_err(|e| {
             // Point into the condition when it is written on one line.
             let mut at = node.position;
             if let Some(column) = e.column() {
@@ -293,9 +293,29 @@ pub(crate) fn compile_detection(
             }
             Error::new(e, at)
         })?;
-        compiled.conditions.push(expr);
+        plans.push(plan);
         compiled.texts.push(scalar.text.clone());
         compiled.positions.push(node.position);
+    }
+    // Every condition parsed: put the identifiers' expressions in, moving each one into
+    // its last use and copying it for the uses before.
+    let mut uses = vec![0; exprs.len()];
+    for plan in &plans {
+        plan.count_uses(&mut uses);
+    }
+    let mut take = |i: usize| match (exprs.get_mut(i), uses.get_mut(i)) {
+        (Some(expr), Some(left)) => {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                std::mem::replace(expr, Expr::And(Vec::new()))
+            } else {
+                expr.clone()
+            }
+        }
+        _ => Expr::And(Vec::new()),
+    };
+    for plan in plans {
+        compiled.conditions.push(condition::build(plan, &mut take));
     }
     Ok(compiled)
 }
