@@ -3,6 +3,8 @@
 //! Rendering owns every decision about syntax: literal escaping, parentheses and the folding
 //! of long OR lists, so the lowering code never builds query text by hand.
 
+use std::borrow::{Borrow, Cow};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// A boolean KQL expression inside a `where` clause.
@@ -256,8 +258,13 @@ impl Expr {
     /// Renders the expression as KQL text.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(128);
-        self.write(&mut out, Context { nested: false, negated: false });
+        self.render_into(&mut out);
         out
+    }
+
+    /// Appends the expression as KQL text to `out`.
+    pub(crate) fn render_into(&self, out: &mut String) {
+        self.write(out, Context { nested: false, negated: false });
     }
 
     /// Writes the expression in its context.
@@ -266,8 +273,8 @@ impl Expr {
             Expr::And(parts) => write_junction(parts, " and ", out, context),
             Expr::Or(parts) => {
                 let folded = fold_or(parts);
-                if folded.len() == 1 {
-                    folded[0].write(out, context);
+                if let [only] = folded.as_slice() {
+                    only.write(out, context);
                 } else {
                     write_junction(&folded, " or ", out, context);
                 }
@@ -341,7 +348,7 @@ struct Context {
     negated: bool,
 }
 
-fn write_junction(parts: &[Expr], separator: &str, out: &mut String, context: Context) {
+fn write_junction<E: Borrow<Expr>>(parts: &[E], separator: &str, out: &mut String, context: Context) {
     let nested = context.nested;
     if nested {
         out.push('(');
@@ -350,7 +357,7 @@ fn write_junction(parts: &[Expr], separator: &str, out: &mut String, context: Co
         if i > 0 {
             out.push_str(separator);
         }
-        part.write(out, Context { nested: true, negated: context.negated });
+        part.borrow().write(out, Context { nested: true, negated: context.negated });
     }
     if nested {
         out.push(')');
@@ -361,8 +368,10 @@ fn write_junction(parts: &[Expr], separator: &str, out: &mut String, context: Co
 /// long runs of substring tests on one operand become one regex alternation. The fold keeps
 /// the first position of each group, and it is exact: `a =~ x or a =~ y` is `a in~ (x, y)`,
 /// and `a contains x or a contains y` is `a matches regex "(?i)x|y"` with `x`, `y` escaped.
-fn fold_or(parts: &[Expr]) -> Vec<Expr> {
-    let mut out: Vec<Expr> = Vec::with_capacity(parts.len());
+///
+/// Tests that do not fold are borrowed from `parts`, so rendering copies no subtree.
+fn fold_or(parts: &[Expr]) -> Vec<Cow<'_, Expr>> {
+    let mut out: Vec<Cow<'_, Expr>> = Vec::with_capacity(parts.len());
     let mut used = vec![false; parts.len()];
     for i in 0..parts.len() {
         if used[i] {
@@ -370,7 +379,7 @@ fn fold_or(parts: &[Expr]) -> Vec<Expr> {
         }
         used[i] = true;
         let Some((operand, kind)) = fold_key(&parts[i]) else {
-            out.push(parts[i].clone());
+            out.push(Cow::Borrowed(&parts[i]));
             continue;
         };
         let mut group = vec![&parts[i]];
@@ -384,7 +393,7 @@ fn fold_or(parts: &[Expr]) -> Vec<Expr> {
         let folded = fold_group(operand, kind, &group);
         if folded.len() == group.len() {
             // Nothing folded: every test keeps its own place in the list.
-            out.push(parts[i].clone());
+            out.push(Cow::Borrowed(&parts[i]));
             continue;
         }
         for j in members {
@@ -460,16 +469,17 @@ fn push_regex_alternative(pattern: &str, out: &mut String) {
     out.push(')');
 }
 
-fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
+fn fold_group<'a>(operand: &Operand, kind: FoldKind, group: &[&'a Expr]) -> Vec<Cow<'a, Expr>> {
+    let unfolded = || group.iter().map(|e| Cow::Borrowed(*e)).collect();
     match kind {
         FoldKind::Equality { .. } | FoldKind::NumberEquality => {
-            let mut values = Vec::new();
+            let mut values = UniqueLiterals::default();
             for expr in group {
                 match expr {
-                    Expr::Compare { rhs, .. } => push_unique(&mut values, rhs.clone()),
+                    Expr::Compare { rhs, .. } => values.push(rhs),
                     Expr::In { values: inner, .. } => {
                         for value in inner {
-                            push_unique(&mut values, value.clone());
+                            values.push(value);
                         }
                     }
                     _ => {}
@@ -479,14 +489,15 @@ fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
                 FoldKind::Equality { cased } => cased,
                 _ => true,
             };
-            if values.len() < MIN_IN_LIST {
-                return group.iter().map(|e| (*e).clone()).collect();
+            if values.list.len() < MIN_IN_LIST {
+                return unfolded();
             }
-            vec![Expr::In { lhs: operand.clone(), cased, values }]
+            let values = values.list.into_iter().cloned().collect();
+            vec![Cow::Owned(Expr::In { lhs: operand.clone(), cased, values })]
         }
         FoldKind::Regex => {
             if group.len() <= MAX_SUBSTRING_OR {
-                return group.iter().map(|e| (*e).clone()).collect();
+                return unfolded();
             }
             let mut pattern = String::new();
             for (i, expr) in group.iter().enumerate() {
@@ -497,11 +508,11 @@ fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
                     push_regex_alternative(text, &mut pattern);
                 }
             }
-            vec![Expr::Compare { lhs: operand.clone(), op: Op::MatchesRegex, rhs: Literal::String(pattern) }]
+            vec![Cow::Owned(Expr::Compare { lhs: operand.clone(), op: Op::MatchesRegex, rhs: Literal::String(pattern) })]
         }
         FoldKind::Substring(op) => {
             if group.len() <= MAX_SUBSTRING_OR {
-                return group.iter().map(|e| (*e).clone()).collect();
+                return unfolded();
             }
             let mut pattern = String::from("(?i)");
             if op == Op::StartsWith {
@@ -520,18 +531,58 @@ fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
             if op == Op::EndsWith {
                 pattern.push('$');
             }
-            vec![Expr::Compare {
+            vec![Cow::Owned(Expr::Compare {
                 lhs: operand.clone(),
                 op: Op::MatchesRegex,
                 rhs: Literal::String(pattern),
-            }]
+            })]
         }
     }
 }
 
-fn push_unique(values: &mut Vec<Literal>, value: Literal) {
-    if !values.contains(&value) {
-        values.push(value);
+/// The number of distinct values from which [`UniqueLiterals`] looks up strings and whole
+/// numbers in a hash set rather than by scanning its list.
+const INDEXED_LITERALS: usize = 16;
+
+/// Literals in first-seen order without repeats. Long lists (hundreds of hashes in one
+/// rule) find repeats in hash sets, so folding them stays linear.
+#[derive(Default)]
+struct UniqueLiterals<'a> {
+    list: Vec<&'a Literal>,
+    strings: HashSet<&'a str>,
+    longs: HashSet<i64>,
+}
+
+impl<'a> UniqueLiterals<'a> {
+    fn push(&mut self, value: &'a Literal) {
+        if self.list.len() < INDEXED_LITERALS {
+            if !self.list.contains(&value) {
+                self.list.push(value);
+                if self.list.len() == INDEXED_LITERALS {
+                    for literal in &self.list {
+                        match literal {
+                            Literal::String(text) => {
+                                self.strings.insert(text);
+                            }
+                            Literal::Long(n) => {
+                                self.longs.insert(*n);
+                            }
+                            Literal::Real(_) | Literal::Bool(_) => {}
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        let new = match value {
+            Literal::String(text) => self.strings.insert(text),
+            Literal::Long(n) => self.longs.insert(*n),
+            // Reals and booleans never fold into lists; compare them one by one.
+            Literal::Real(_) | Literal::Bool(_) => !self.list.contains(&value),
+        };
+        if new {
+            self.list.push(value);
+        }
     }
 }
 
