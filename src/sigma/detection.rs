@@ -657,7 +657,7 @@ fn apply_transformation(
     field: &str,
     modifier: Modifier,
     name: &str,
-    values: Vec<SigmaString>,
+    mut values: Vec<SigmaString>,
 ) -> Result<Vec<SigmaString>, ValueError> {
     let wildcard = || ValueError::WildcardInEncodedValue {
         field: field.to_owned(),
@@ -667,44 +667,50 @@ fn apply_transformation(
         field: field.to_owned(),
         limit: MAX_ALTERNATIVES,
     };
-    let mut out = Vec::with_capacity(values.len());
-    for mut v in values {
-        match modifier {
-            Modifier::Contains => {
+    // Only `windash` and `base64offset` make more values than they are given; the other
+    // modifiers change each value in place.
+    match modifier {
+        Modifier::Windash | Modifier::Base64Offset => {
+            let mut out = Vec::with_capacity(values.len());
+            for v in values {
+                if modifier == Modifier::Windash {
+                    out.extend(v.windash(MAX_ALTERNATIVES).ok_or_else(too_many)?);
+                } else {
+                    out.extend(v.base64_offsets().ok_or_else(wildcard)?);
+                }
+                if out.len() > MAX_ALTERNATIVES {
+                    return Err(too_many());
+                }
+            }
+            return Ok(out);
+        }
+        Modifier::Contains => {
+            for v in &mut values {
                 v.prepend_any();
                 v.append_any();
-                out.push(v);
             }
-            Modifier::StartsWith => {
-                v.append_any();
-                out.push(v);
-            }
-            Modifier::EndsWith => {
-                v.prepend_any();
-                out.push(v);
-            }
-            Modifier::Windash => {
-                let expanded = v.windash(MAX_ALTERNATIVES).ok_or_else(too_many)?;
-                out.extend(expanded);
-            }
-            Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16 => {
-                let encoded = v
+        }
+        Modifier::StartsWith => values.iter_mut().for_each(SigmaString::append_any),
+        Modifier::EndsWith => values.iter_mut().for_each(SigmaString::prepend_any),
+        Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16 => {
+            for v in &mut values {
+                *v = v
                     .encode_utf16(modifier == Modifier::Utf16Be, modifier == Modifier::Utf16)
                     .ok_or_else(|| ValueError::NotText {
                         field: field.to_owned(),
                         modifier: name.to_owned(),
                     })?;
-                out.push(encoded);
             }
-            Modifier::Base64 => out.push(v.base64().ok_or_else(wildcard)?),
-            Modifier::Base64Offset => out.extend(v.base64_offsets().ok_or_else(wildcard)?),
-            _ => out.push(v),
         }
-        if out.len() > MAX_ALTERNATIVES {
-            return Err(too_many());
+        Modifier::Base64 => {
+            for v in &mut values {
+                *v = v.base64().ok_or_else(wildcard)?;
+            }
         }
+        _ => {}
     }
-    Ok(out)
+    // The values were within the limit when they were made, and their number is unchanged.
+    Ok(values)
 }
 
 fn time_name(part: TimePart) -> &'static str {
