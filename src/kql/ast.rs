@@ -129,35 +129,58 @@ impl Literal {
 /// cannot go into a verbatim literal and becomes `"..."` with C-style escapes; so does all
 /// other text. Non-ASCII characters pass through unchanged.
 pub fn write_string_literal(text: &str, out: &mut String) {
-    let has_control = text.chars().any(char::is_control);
-    if text.contains('\\') && !has_control {
-        out.push_str("@\"");
-        for c in text.chars() {
-            if c == '"' {
-                out.push_str("\"\"");
-            } else {
-                out.push(c);
-            }
-        }
-        out.push('"');
+    out.reserve(text.len() + 3);
+    if text.contains('\\') && !has_control(text) {
+        write_verbatim(text, out);
         return;
     }
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
+    // Runs of characters that need no escape are copied whole.
+    let mut run_start = 0;
+    for (i, c) in text.char_indices() {
+        let escape = match c {
+            '\\' => "\\\\",
+            '"' => "\\\"",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if c.is_control() => "",
+            _ => continue,
+        };
+        out.push_str(&text[run_start..i]);
+        run_start = i + c.len_utf8();
+        if escape.is_empty() {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
             }
-            c => out.push(c),
+        } else {
+            out.push_str(escape);
         }
+    }
+    out.push_str(&text[run_start..]);
+    out.push('"');
+}
+
+/// Returns `true` when `text` has a control character, checking ASCII text byte by byte.
+fn has_control(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| b.is_ascii_control())
+    } else {
+        text.chars().any(char::is_control)
+    }
+}
+
+/// Writes `text` as a verbatim literal `@"..."`, doubling each quote.
+fn write_verbatim(text: &str, out: &mut String) {
+    out.push_str("@\"");
+    let mut pieces = text.split('"');
+    if let Some(first) = pieces.next() {
+        out.push_str(first);
+    }
+    for piece in pieces {
+        out.push_str("\"\"");
+        out.push_str(piece);
     }
     out.push('"');
 }
@@ -165,19 +188,11 @@ pub fn write_string_literal(text: &str, out: &mut String) {
 /// Writes a regex as a verbatim literal, so that its backslashes reach RE2 unchanged. A
 /// pattern with control characters cannot be verbatim and gets the escaped form.
 fn write_regex_literal(pattern: &str, out: &mut String) {
-    if pattern.chars().any(char::is_control) {
+    if has_control(pattern) {
         write_string_literal(pattern, out);
         return;
     }
-    out.push_str("@\"");
-    for c in pattern.chars() {
-        if c == '"' {
-            out.push_str("\"\"");
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('"');
+    write_verbatim(pattern, out);
 }
 
 /// Returns `text` rendered as a KQL string literal.
