@@ -372,8 +372,8 @@ fn compile_values(
     cx: &Context<'_>,
 ) -> Result<Expr, Error> {
     let field_label = field.unwrap_or("(keywords)");
-    let values: Vec<&Node> = match &node.kind {
-        NodeKind::Scalar(_) => vec![node],
+    let values: &[Node] = match &node.kind {
+        NodeKind::Scalar(_) => std::slice::from_ref(node),
         NodeKind::Sequence(items) => {
             if items.is_empty() {
                 return Err(Error::new(
@@ -384,7 +384,7 @@ fn compile_values(
                 )
                 .with_item(cx.item));
             }
-            items.iter().collect()
+            items
         }
         NodeKind::Mapping(_) => {
             return Err(Error::new(ValueError::MapValue { field: field_label.to_owned() }, node.position)
