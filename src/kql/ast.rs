@@ -226,7 +226,15 @@ const MAX_SUBSTRING_OR: usize = 16;
 
 impl Expr {
     /// Builds the conjunction of `parts`, flattening nested conjunctions and dropping `true`.
-    pub fn and(parts: Vec<Expr>) -> Expr {
+    pub fn and(mut parts: Vec<Expr>) -> Expr {
+        // Nothing to drop or merge (the usual case): keep the list as it is.
+        if !parts.iter().any(|p| matches!(p, Expr::Bool(_) | Expr::And(_))) {
+            return match parts.len() {
+                0 => Expr::Bool(true),
+                1 => parts.pop().unwrap_or(Expr::Bool(true)),
+                _ => Expr::And(parts),
+            };
+        }
         let mut out = Vec::with_capacity(parts.len());
         for part in parts {
             match part {
@@ -244,7 +252,15 @@ impl Expr {
     }
 
     /// Builds the disjunction of `parts`, flattening nested disjunctions and dropping `false`.
-    pub fn or(parts: Vec<Expr>) -> Expr {
+    pub fn or(mut parts: Vec<Expr>) -> Expr {
+        // Nothing to drop or merge (the usual case): keep the list as it is.
+        if !parts.iter().any(|p| matches!(p, Expr::Bool(_) | Expr::Or(_))) {
+            return match parts.len() {
+                0 => Expr::Bool(false),
+                1 => parts.pop().unwrap_or(Expr::Bool(false)),
+                _ => Expr::Or(parts),
+            };
+        }
         let mut out = Vec::with_capacity(parts.len());
         for part in parts {
             match part {

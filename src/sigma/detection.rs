@@ -783,7 +783,23 @@ pub(crate) fn or(terms: Vec<Expr>) -> Expr {
     combine(terms, false)
 }
 
-fn combine(terms: Vec<Expr>, conjunction: bool) -> Expr {
+fn combine(mut terms: Vec<Expr>, conjunction: bool) -> Expr {
+    let nested = |term: &Expr| match term {
+        Expr::And(_) => conjunction,
+        Expr::Or(_) => !conjunction,
+        _ => false,
+    };
+    // Nothing to merge (the usual case): keep the list as it is.
+    if !terms.iter().any(nested) {
+        if terms.len() == 1 {
+            return terms.pop().unwrap_or(Expr::And(Vec::new()));
+        }
+        return if conjunction {
+            Expr::And(terms)
+        } else {
+            Expr::Or(terms)
+        };
+    }
     let mut flat = Vec::with_capacity(terms.len());
     for term in terms {
         match term {
