@@ -437,19 +437,22 @@ fn compile_values(
             )
             .with_item(cx.item));
         }
-        let predicates = tests
-            .into_iter()
-            .map(|test| {
-                Expr::Pred(Predicate {
-                    field: field.map(str::to_owned),
-                    test,
-                    item: cx.item.to_owned(),
-                    position,
-                    modifiers: modifiers.names.clone(),
-                })
+        let predicate = |test| {
+            Expr::Pred(Predicate {
+                field: field.map(str::to_owned),
+                test,
+                item: cx.item.to_owned(),
+                position,
+                modifiers: modifiers.names.clone(),
             })
-            .collect();
-        terms.push(or(predicates));
+        };
+        // One test (the usual case) is its own term; `or` would return it unchanged.
+        let mut tests = tests.into_iter();
+        let term = match (tests.next(), tests.len()) {
+            (Some(test), 0) => predicate(test),
+            (first, _) => or(first.into_iter().chain(tests).map(predicate).collect()),
+        };
+        terms.push(term);
     }
     let linked = if modifiers.has(Modifier::All) {
         and(terms)
