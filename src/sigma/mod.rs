@@ -114,18 +114,18 @@ pub fn parse_file(text: &str, path: Option<&str>, options: &ParseOptions) -> Par
         .into_iter()
         .map(|result| {
             result
-                .and_then(|node| build_document(&node, options))
+                .and_then(|node| build_document(node, options))
                 .map_err(|e| e.with_file(path))
         })
         .collect();
     ParsedFile { documents }
 }
 
-fn build_document(node: &Node, options: &ParseOptions) -> Result<Document, Error> {
-    match meta::classify(node) {
-        meta::DocumentKind::Correlation => Correlation::from_node(node).map(Document::Correlation),
+fn build_document(node: Node, options: &ParseOptions) -> Result<Document, Error> {
+    match meta::classify(&node) {
+        meta::DocumentKind::Correlation => Correlation::from_node(&node).map(Document::Correlation),
         meta::DocumentKind::Filter => {
-            Filter::from_node(node, &options.placeholders).map(Document::Filter)
+            Filter::from_node(&node, &options.placeholders).map(Document::Filter)
         }
         meta::DocumentKind::Rule => {
             Rule::from_node(node, &options.placeholders).map(Document::Rule)
