@@ -403,12 +403,16 @@ fn write_junction<E: Borrow<Expr>>(parts: &[E], separator: &str, out: &mut Strin
 /// Tests that do not fold are borrowed from `parts`, so rendering copies no subtree.
 fn fold_or(parts: &[Expr]) -> Vec<Cow<'_, Expr>> {
     let mut out: Vec<Cow<'_, Expr>> = Vec::with_capacity(parts.len());
-    let mut used = vec![false; parts.len()];
+    let mut state = vec![FoldState::Open; parts.len()];
     for i in 0..parts.len() {
-        if used[i] {
-            continue;
+        match state[i] {
+            FoldState::Folded => continue,
+            FoldState::Alone => {
+                out.push(Cow::Borrowed(&parts[i]));
+                continue;
+            }
+            FoldState::Open => {}
         }
-        used[i] = true;
         let Some((operand, kind)) = fold_key(&parts[i]) else {
             out.push(Cow::Borrowed(&parts[i]));
             continue;
@@ -416,23 +420,41 @@ fn fold_or(parts: &[Expr]) -> Vec<Cow<'_, Expr>> {
         let mut group = vec![&parts[i]];
         let mut members = Vec::new();
         for j in i + 1..parts.len() {
-            if !used[j] && fold_key(&parts[j]).is_some_and(|(o, k)| o == operand && k == kind) {
+            if state[j] == FoldState::Open
+                && fold_key(&parts[j]).is_some_and(|(o, k)| o == operand && k == kind)
+            {
                 members.push(j);
                 group.push(&parts[j]);
             }
         }
         let folded = fold_group(operand, kind, &group);
         if folded.len() == group.len() {
-            // Nothing folded: every test keeps its own place in the list.
+            // Nothing folded: every test keeps its own place in the list. A group that
+            // does not fold has no part that folds (too few distinct values, or too few
+            // tests), so its other members need not be grouped again.
             out.push(Cow::Borrowed(&parts[i]));
+            for j in members {
+                state[j] = FoldState::Alone;
+            }
             continue;
         }
         for j in members {
-            used[j] = true;
+            state[j] = FoldState::Folded;
         }
         out.extend(folded);
     }
     out
+}
+
+/// Where a test of an OR list stands while the list is folded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FoldState {
+    /// Not looked at yet.
+    Open,
+    /// Merged into an earlier test's fold.
+    Folded,
+    /// Known not to fold: written as it is, in its place.
+    Alone,
 }
 
 /// How an OR-ed test may fold with its neighbours.
