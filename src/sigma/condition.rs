@@ -108,7 +108,14 @@ type Spanned<'a> = (Token<'a>, usize);
 fn tokenize(text: &str) -> Result<Vec<Spanned<'_>>, ConditionError> {
     let mut tokens = Vec::new();
     let mut chars = text.char_indices().peekable();
-    let column_of = |byte: usize| text[..byte].chars().count() + 1;
+    // Columns are counted on from the previous token, so long conditions stay linear.
+    let mut counted = (0, 1);
+    let mut column_of = |byte: usize| {
+        let (from, column) = counted;
+        let column = column + text.get(from..byte).map_or(0, |s| s.chars().count());
+        counted = (byte, column);
+        column
+    };
     while let Some(&(start, c)) = chars.peek() {
         if c.is_whitespace() {
             chars.next();
@@ -139,15 +146,23 @@ fn tokenize(text: &str) -> Result<Vec<Spanned<'_>>, ConditionError> {
                     chars.next();
                 }
                 let word = &text[start..end];
-                let token = match word.to_ascii_lowercase().as_str() {
-                    "and" => Token::And,
-                    "or" => Token::Or,
-                    "not" => Token::Not,
-                    "of" => Token::Of,
-                    "all" => Token::All,
-                    "them" => Token::Them,
-                    _ if word.bytes().all(|b| b.is_ascii_digit()) => Token::Number(word),
-                    _ => Token::Word(word),
+                let keyword = |k: &str| word.eq_ignore_ascii_case(k);
+                let token = if keyword("and") {
+                    Token::And
+                } else if keyword("or") {
+                    Token::Or
+                } else if keyword("not") {
+                    Token::Not
+                } else if keyword("of") {
+                    Token::Of
+                } else if keyword("all") {
+                    Token::All
+                } else if keyword("them") {
+                    Token::Them
+                } else if word.bytes().all(|b| b.is_ascii_digit()) {
+                    Token::Number(word)
+                } else {
+                    Token::Word(word)
                 };
                 tokens.push((token, column));
             }
@@ -557,6 +572,25 @@ mod tests {
             run("a and", &["a"]).unwrap_err(),
             ConditionError::UnexpectedEnd { .. }
         ));
+    }
+
+    #[test]
+    fn columns_count_characters_after_non_ascii_names() {
+        // Columns are in characters: 'sélection' is nine characters and ten bytes.
+        assert_eq!(
+            run("sélection AND ünknown", &["sélection"]).unwrap_err(),
+            ConditionError::UndefinedIdentifier {
+                name: "ünknown".into(),
+                column: 15
+            }
+        );
+        assert_eq!(
+            run("(é OR é) b", &["é"]).unwrap_err(),
+            ConditionError::TrailingTokens {
+                token: "b".into(),
+                column: 10
+            }
+        );
     }
 
     #[test]
