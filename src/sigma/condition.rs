@@ -453,7 +453,7 @@ mod tests {
         let exprs: Vec<Expr> = names.iter().map(|n| leaf(n)).collect();
         let sizes = vec![1; names.len()];
         let items = Items {
-            names: &names,
+            names,
             sizes: &sizes,
         };
         let plan = parse(condition, &items, &mut 0)?;

@@ -337,7 +337,10 @@ impl Rule {
             .take("detection")
             .ok_or_else(|| Error::new(RuleError::MissingKey { key: "detection" }, position))?;
         let detection_entries = detection.value.as_mapping().ok_or_else(|| {
-            wrong_type(&detection, "a mapping of search identifiers and 'condition'")
+            wrong_type(
+                &detection,
+                "a mapping of search identifiers and 'condition'",
+            )
         })?;
         let compiled = compile_detection(
             detection_entries,
@@ -411,7 +414,11 @@ fn owned_string(entry: Option<Entry>) -> Result<Option<String>, Error> {
     match entry.value.kind {
         NodeKind::Scalar(s) if s.is_null() => Ok(None),
         NodeKind::Scalar(s) => Ok(Some(s.text)),
-        _ => Err(owned_wrong_type(entry.key, entry.value.position, "a single value")),
+        _ => Err(owned_wrong_type(
+            entry.key,
+            entry.value.position,
+            "a single value",
+        )),
     }
 }
 

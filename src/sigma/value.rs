@@ -54,7 +54,11 @@ impl SigmaString {
                 c @ (b'*' | b'?') => {
                     literal.push_str(&text[run_start..i]);
                     self.push_text(std::mem::take(&mut literal));
-                    self.push_wildcard(if c == b'*' { Part::AnyRun } else { Part::AnyOne });
+                    self.push_wildcard(if c == b'*' {
+                        Part::AnyRun
+                    } else {
+                        Part::AnyOne
+                    });
                     i += 1;
                     run_start = i;
                 }

@@ -642,7 +642,13 @@ mod tests {
                 }
                 .into()
             );
-            assert_eq!(err.position, Position { line: 41, column: 1 });
+            assert_eq!(
+                err.position,
+                Position {
+                    line: 41,
+                    column: 1
+                }
+            );
         }
         let node = one(&keys);
         assert_eq!(node.as_mapping().unwrap().len(), 40);
