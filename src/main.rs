@@ -205,12 +205,14 @@ fn collect_rule_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), Strin
     }
     // The folder listing tells each entry's type, so only symbolic links need a lookup
     // (to learn whether they point at a folder).
-    let mut entries: Vec<(PathBuf, Option<fs::FileType>)> = fs::read_dir(path)
+    // Entries of one folder differ only in their last component, so sorting them by name
+    // gives the path order without comparing every path component by component.
+    let mut entries: Vec<(std::ffi::OsString, PathBuf, Option<fs::FileType>)> = fs::read_dir(path)
         .map_err(|e| format!("cannot list folder {}: {e}", path.display()))?
-        .filter_map(|entry| entry.ok().map(|e| (e.path(), e.file_type().ok())))
+        .filter_map(|entry| entry.ok().map(|e| (e.file_name(), e.path(), e.file_type().ok())))
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (entry, file_type) in entries {
+    for (_, entry, file_type) in entries {
         let is_dir = match file_type {
             Some(file_type) if !file_type.is_symlink() => file_type.is_dir(),
             _ => entry.is_dir(),
