@@ -70,7 +70,7 @@ where
     }
 
     let conversions: Vec<Result<Conversion, ConvertError>> = rules.iter().map(convert_rule).collect();
-    // Correlations read the rules and their conversions, so they convert first; the rules'
+    // Correlations read the rules and their conversions, so they convert first. The rules'
     // results are then moved into their outputs rather than copied.
     let mut correlation_results: Vec<Option<Result<Conversion, ConvertError>>> = correlations
         .iter()

@@ -630,7 +630,7 @@ impl<'a> UniqueLiterals<'a> {
         let new = match value {
             Literal::String(text) => self.strings.insert(text),
             Literal::Long(n) => self.longs.insert(*n),
-            // Reals and booleans never fold into lists; compare them one by one.
+            // Reals and booleans never fold into lists, so they are compared one by one.
             Literal::Real(_) | Literal::Bool(_) => !self.list.contains(&value),
         };
         if new {
