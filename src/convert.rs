@@ -70,30 +70,31 @@ where
     }
 
     let conversions: Vec<Result<Conversion, ConvertError>> = rules.iter().map(convert_rule).collect();
+    // Correlations read the rules and their conversions, so they convert first. The rules'
+    // results are then moved into their outputs rather than copied.
+    let mut correlation_results: Vec<Option<Result<Conversion, ConvertError>>> = correlations
+        .iter()
+        .map(|correlation| Some(convert_correlation_in_batch(correlation, &rules, &conversions, &correlations)))
+        .collect();
+    let mut rules: Vec<Option<Rule>> = rules.into_iter().map(Some).collect();
+    let mut conversions: Vec<Option<Result<Conversion, ConvertError>>> = conversions.into_iter().map(Some).collect();
 
-    slots
-        .into_iter()
-        .map(|slot| match slot {
+    let mut outputs = Vec::with_capacity(slots.len());
+    for slot in slots {
+        let output = match slot {
             Slot::Failed(output) => *output,
             Slot::Rule { path, index } => {
-                let rule = &rules[index];
-                let result = conversions[index].clone().map_err(|mut error| {
+                // Every rule has one slot, so its rule and conversion are still there.
+                let (Some(rule), Some(result)) = (rules.get_mut(index).and_then(Option::take), conversions.get_mut(index).and_then(Option::take)) else { continue };
+                let result = result.map_err(|mut error| {
                     error.file = path.clone();
                     error
                 });
-                RuleOutput {
-                    path,
-                    id: rule.id.clone(),
-                    title: Some(rule.title.clone()),
-                    level: rule.level.clone(),
-                    tags: rule.tags.clone(),
-                    author: rule.author.clone(),
-                    result,
-                }
+                RuleOutput { path, id: rule.id, title: Some(rule.title), level: rule.level, tags: rule.tags, author: rule.author, result }
             }
             Slot::Correlation { path, index } => {
-                let correlation = &correlations[index];
-                let result = convert_correlation_in_batch(correlation, &rules, &conversions, &correlations)
+                let (Some(result), Some(correlation)) = (correlation_results.get_mut(index).and_then(Option::take), correlations.get(index)) else { continue };
+                let result = result
                     .map(|mut conversion| {
                         for warning in &mut conversion.warnings {
                             warning.position.get_or_insert(correlation.position);
@@ -115,8 +116,10 @@ where
                     result,
                 }
             }
-        })
-        .collect()
+        };
+        outputs.push(output);
+    }
+    outputs
 }
 
 /// Finds the rules a correlation names among the batch and converts the correlation.

@@ -178,6 +178,19 @@ impl Pattern {
         }
     }
 
+    /// Appends owned literal text, as [`Pattern::push_literal`] does, without copying it
+    /// when it starts a new part.
+    pub(crate) fn push_literal_owned(&mut self, text: String) {
+        if text.is_empty() {
+            return;
+        }
+        if let Some(PatternPart::Literal(last)) = self.parts.last_mut() {
+            last.push_str(&text);
+        } else {
+            self.parts.push(PatternPart::Literal(text));
+        }
+    }
+
     /// Appends a wildcard token; two `*` in a row collapse into one.
     pub fn push_wildcard(&mut self, part: PatternPart) {
         if part == PatternPart::AnyRun && self.parts.last() == Some(&PatternPart::AnyRun) {

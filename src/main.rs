@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -165,14 +165,21 @@ fn run_convert(args: &ConvertArgs) -> ExitCode {
 const MAX_RULE_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 fn read_rule_file(path: &Path) -> Result<Vec<u8>, String> {
-    let metadata = fs::metadata(path).map_err(|e| format!("cannot read file: {e}"))?;
+    // The size comes from the open file, so the file is looked up once.
+    let file = fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
+    let metadata = file.metadata().map_err(|e| format!("cannot read file: {e}"))?;
     if metadata.len() > MAX_RULE_FILE_BYTES {
         return Err(format!(
             "file is {} bytes, larger than the {MAX_RULE_FILE_BYTES}-byte limit for a rule file; split it",
             metadata.len()
         ));
     }
-    fs::read(path).map_err(|e| format!("cannot read file: {e}"))
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    // Through `take`, reading does not ask the file for its size and position again.
+    file.take(u64::MAX)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read file: {e}"))?;
+    Ok(bytes)
 }
 
 fn read_placeholders(args: &ConvertArgs) -> Result<HashMap<String, Vec<String>>, String> {
@@ -204,13 +211,21 @@ fn collect_rule_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), Strin
         files.push(path.to_path_buf());
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = fs::read_dir(path)
+    // The folder listing tells each entry's type, so only symbolic links need a lookup
+    // (to learn whether they point at a folder).
+    // Entries of one folder differ only in their last component, so sorting them by name
+    // gives the path order without comparing every path component by component.
+    let mut entries: Vec<(std::ffi::OsString, PathBuf, Option<fs::FileType>)> = fs::read_dir(path)
         .map_err(|e| format!("cannot list folder {}: {e}", path.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter_map(|entry| entry.ok().map(|e| (e.file_name(), e.path(), e.file_type().ok())))
         .collect();
-    entries.sort();
-    for entry in entries {
-        if entry.is_dir() {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, entry, file_type) in entries {
+        let is_dir = match file_type {
+            Some(file_type) if !file_type.is_symlink() => file_type.is_dir(),
+            _ => entry.is_dir(),
+        };
+        if is_dir {
             collect_rule_files(&entry, files)?;
         } else if entry.extension().is_some_and(|ext| ext == "yml" || ext == "yaml") {
             files.push(entry);
@@ -219,21 +234,31 @@ fn collect_rule_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), Strin
     Ok(())
 }
 
+/// Prints the warnings or the error of one rule on standard error, in one write: the
+/// standard error stream is unbuffered, and a formatted line would take a write per piece.
 fn report_diagnostics(output: &RuleOutput) {
+    use std::fmt::Write as _;
+    let mut text = String::new();
     match &output.result {
         Ok(conversion) => {
             for warning in &conversion.warnings {
                 let path = output.path.as_deref().unwrap_or("<input>");
-                match warning.position {
-                    Some(position) => eprintln!("{path}:{position}: warning: {}", warning_text(warning)),
-                    None => eprintln!("{path}: warning: {}", warning_text(warning)),
-                }
+                let _ = match warning.position {
+                    Some(position) => writeln!(text, "{path}:{position}: warning: {}", warning_text(warning)),
+                    None => writeln!(text, "{path}: warning: {}", warning_text(warning)),
+                };
             }
         }
         Err(error) if error.message.contains("unresolved placeholder") => {
-            eprintln!("{error}; give their values with --placeholder NAME=V1,V2 or --placeholders FILE")
+            let _ = writeln!(text, "{error}; give their values with --placeholder NAME=V1,V2 or --placeholders FILE");
         }
-        Err(error) => eprintln!("{error}"),
+        Err(error) => {
+            let _ = writeln!(text, "{error}");
+        }
+    }
+    if !text.is_empty() {
+        // As with `eprintln!`, a failure to report is not fatal.
+        let _ = io::stderr().lock().write_all(text.as_bytes());
     }
 }
 
@@ -270,30 +295,54 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// One line of `--format jsonl`. The fields are in the alphabetical order in which the
+/// lines have always listed their keys; `error` and `queries`, `tables` are left out when
+/// they do not apply.
+#[derive(serde::Serialize)]
+struct JsonLine<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonError>,
+    id: Option<&'a str>,
+    level: Option<&'a str>,
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    queries: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tables: Option<Vec<&'static str>>,
+    tags: &'a [String],
+    title: Option<&'a str>,
+    warnings: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonError {
+    kind: &'static str,
+    message: String,
+}
+
 fn write_jsonl(out: &mut dyn Write, output: &RuleOutput) -> io::Result<()> {
-    let mut object = serde_json::Map::new();
-    object.insert("path".into(), output.path.clone().into());
-    object.insert("id".into(), output.id.clone().into());
-    object.insert("title".into(), output.title.clone().into());
-    object.insert("level".into(), output.level.clone().into());
-    object.insert("tags".into(), output.tags.clone().into());
+    let mut line = JsonLine {
+        error: None,
+        id: output.id.as_deref(),
+        level: output.level.as_deref(),
+        path: output.path.as_deref(),
+        queries: None,
+        tables: None,
+        tags: &output.tags,
+        title: output.title.as_deref(),
+        warnings: Vec::new(),
+    };
     match &output.result {
         Ok(conversion) => {
-            object.insert("queries".into(), conversion.queries.clone().into());
-            let tables: Vec<&str> = conversion.tables.iter().map(|t| t.name()).collect();
-            object.insert("tables".into(), tables.into());
-            let warnings: Vec<String> = conversion.warnings.iter().map(|w| w.to_string()).collect();
-            object.insert("warnings".into(), warnings.into());
+            line.queries = Some(&conversion.queries);
+            line.tables = Some(conversion.tables.iter().map(|t| t.name()).collect());
+            line.warnings = conversion.warnings.iter().map(|w| w.to_string()).collect();
         }
         Err(error) => {
-            object.insert("warnings".into(), Vec::<String>::new().into());
-            let mut detail = serde_json::Map::new();
-            detail.insert("kind".into(), error.kind.name().into());
-            detail.insert("message".into(), error.to_string().into());
-            object.insert("error".into(), detail.into());
+            line.error = Some(JsonError { kind: error.kind.name(), message: error.to_string() });
         }
     }
-    serde_json::to_writer(&mut *out, &serde_json::Value::Object(object))?;
+    serde_json::to_writer(&mut *out, &line)?;
     writeln!(out)
 }
 

@@ -3,6 +3,8 @@
 //! Rendering owns every decision about syntax: literal escaping, parentheses and the folding
 //! of long OR lists, so the lowering code never builds query text by hand.
 
+use std::borrow::{Borrow, Cow};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// A boolean KQL expression inside a `where` clause.
@@ -127,35 +129,58 @@ impl Literal {
 /// cannot go into a verbatim literal and becomes `"..."` with C-style escapes; so does all
 /// other text. Non-ASCII characters pass through unchanged.
 pub fn write_string_literal(text: &str, out: &mut String) {
-    let has_control = text.chars().any(char::is_control);
-    if text.contains('\\') && !has_control {
-        out.push_str("@\"");
-        for c in text.chars() {
-            if c == '"' {
-                out.push_str("\"\"");
-            } else {
-                out.push(c);
-            }
-        }
-        out.push('"');
+    out.reserve(text.len() + 3);
+    if text.contains('\\') && !has_control(text) {
+        write_verbatim(text, out);
         return;
     }
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
+    // Runs of characters that need no escape are copied whole.
+    let mut run_start = 0;
+    for (i, c) in text.char_indices() {
+        let escape = match c {
+            '\\' => "\\\\",
+            '"' => "\\\"",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if c.is_control() => "",
+            _ => continue,
+        };
+        out.push_str(&text[run_start..i]);
+        run_start = i + c.len_utf8();
+        if escape.is_empty() {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
             }
-            c => out.push(c),
+        } else {
+            out.push_str(escape);
         }
+    }
+    out.push_str(&text[run_start..]);
+    out.push('"');
+}
+
+/// Returns `true` when `text` has a control character, checking ASCII text byte by byte.
+fn has_control(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| b.is_ascii_control())
+    } else {
+        text.chars().any(char::is_control)
+    }
+}
+
+/// Writes `text` as a verbatim literal `@"..."`, doubling each quote.
+fn write_verbatim(text: &str, out: &mut String) {
+    out.push_str("@\"");
+    let mut pieces = text.split('"');
+    if let Some(first) = pieces.next() {
+        out.push_str(first);
+    }
+    for piece in pieces {
+        out.push_str("\"\"");
+        out.push_str(piece);
     }
     out.push('"');
 }
@@ -163,19 +188,11 @@ pub fn write_string_literal(text: &str, out: &mut String) {
 /// Writes a regex as a verbatim literal, so that its backslashes reach RE2 unchanged. A
 /// pattern with control characters cannot be verbatim and gets the escaped form.
 fn write_regex_literal(pattern: &str, out: &mut String) {
-    if pattern.chars().any(char::is_control) {
+    if has_control(pattern) {
         write_string_literal(pattern, out);
         return;
     }
-    out.push_str("@\"");
-    for c in pattern.chars() {
-        if c == '"' {
-            out.push_str("\"\"");
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('"');
+    write_verbatim(pattern, out);
 }
 
 /// Returns `text` rendered as a KQL string literal.
@@ -209,7 +226,15 @@ const MAX_SUBSTRING_OR: usize = 16;
 
 impl Expr {
     /// Builds the conjunction of `parts`, flattening nested conjunctions and dropping `true`.
-    pub fn and(parts: Vec<Expr>) -> Expr {
+    pub fn and(mut parts: Vec<Expr>) -> Expr {
+        // Nothing to drop or merge (the usual case): keep the list as it is.
+        if !parts.iter().any(|p| matches!(p, Expr::Bool(_) | Expr::And(_))) {
+            return match parts.len() {
+                0 => Expr::Bool(true),
+                1 => parts.pop().unwrap_or(Expr::Bool(true)),
+                _ => Expr::And(parts),
+            };
+        }
         let mut out = Vec::with_capacity(parts.len());
         for part in parts {
             match part {
@@ -227,7 +252,15 @@ impl Expr {
     }
 
     /// Builds the disjunction of `parts`, flattening nested disjunctions and dropping `false`.
-    pub fn or(parts: Vec<Expr>) -> Expr {
+    pub fn or(mut parts: Vec<Expr>) -> Expr {
+        // Nothing to drop or merge (the usual case): keep the list as it is.
+        if !parts.iter().any(|p| matches!(p, Expr::Bool(_) | Expr::Or(_))) {
+            return match parts.len() {
+                0 => Expr::Bool(false),
+                1 => parts.pop().unwrap_or(Expr::Bool(false)),
+                _ => Expr::Or(parts),
+            };
+        }
         let mut out = Vec::with_capacity(parts.len());
         for part in parts {
             match part {
@@ -256,8 +289,13 @@ impl Expr {
     /// Renders the expression as KQL text.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(128);
-        self.write(&mut out, Context { nested: false, negated: false });
+        self.render_into(&mut out);
         out
+    }
+
+    /// Appends the expression as KQL text to `out`.
+    pub(crate) fn render_into(&self, out: &mut String) {
+        self.write(out, Context { nested: false, negated: false });
     }
 
     /// Writes the expression in its context.
@@ -266,8 +304,8 @@ impl Expr {
             Expr::And(parts) => write_junction(parts, " and ", out, context),
             Expr::Or(parts) => {
                 let folded = fold_or(parts);
-                if folded.len() == 1 {
-                    folded[0].write(out, context);
+                if let [only] = folded.as_slice() {
+                    only.write(out, context);
                 } else {
                     write_junction(&folded, " or ", out, context);
                 }
@@ -341,7 +379,7 @@ struct Context {
     negated: bool,
 }
 
-fn write_junction(parts: &[Expr], separator: &str, out: &mut String, context: Context) {
+fn write_junction<E: Borrow<Expr>>(parts: &[E], separator: &str, out: &mut String, context: Context) {
     let nested = context.nested;
     if nested {
         out.push('(');
@@ -350,7 +388,7 @@ fn write_junction(parts: &[Expr], separator: &str, out: &mut String, context: Co
         if i > 0 {
             out.push_str(separator);
         }
-        part.write(out, Context { nested: true, negated: context.negated });
+        part.borrow().write(out, Context { nested: true, negated: context.negated });
     }
     if nested {
         out.push(')');
@@ -361,38 +399,62 @@ fn write_junction(parts: &[Expr], separator: &str, out: &mut String, context: Co
 /// long runs of substring tests on one operand become one regex alternation. The fold keeps
 /// the first position of each group, and it is exact: `a =~ x or a =~ y` is `a in~ (x, y)`,
 /// and `a contains x or a contains y` is `a matches regex "(?i)x|y"` with `x`, `y` escaped.
-fn fold_or(parts: &[Expr]) -> Vec<Expr> {
-    let mut out: Vec<Expr> = Vec::with_capacity(parts.len());
-    let mut used = vec![false; parts.len()];
+///
+/// Tests that do not fold are borrowed from `parts`, so rendering copies no subtree.
+fn fold_or(parts: &[Expr]) -> Vec<Cow<'_, Expr>> {
+    let mut out: Vec<Cow<'_, Expr>> = Vec::with_capacity(parts.len());
+    let mut state = vec![FoldState::Open; parts.len()];
     for i in 0..parts.len() {
-        if used[i] {
-            continue;
+        match state[i] {
+            FoldState::Folded => continue,
+            FoldState::Alone => {
+                out.push(Cow::Borrowed(&parts[i]));
+                continue;
+            }
+            FoldState::Open => {}
         }
-        used[i] = true;
         let Some((operand, kind)) = fold_key(&parts[i]) else {
-            out.push(parts[i].clone());
+            out.push(Cow::Borrowed(&parts[i]));
             continue;
         };
         let mut group = vec![&parts[i]];
         let mut members = Vec::new();
         for j in i + 1..parts.len() {
-            if !used[j] && fold_key(&parts[j]).is_some_and(|(o, k)| o == operand && k == kind) {
+            if state[j] == FoldState::Open
+                && fold_key(&parts[j]).is_some_and(|(o, k)| o == operand && k == kind)
+            {
                 members.push(j);
                 group.push(&parts[j]);
             }
         }
         let folded = fold_group(operand, kind, &group);
         if folded.len() == group.len() {
-            // Nothing folded: every test keeps its own place in the list.
-            out.push(parts[i].clone());
+            // Nothing folded: every test keeps its own place in the list. A group that
+            // does not fold has no part that folds (too few distinct values, or too few
+            // tests), so its other members need not be grouped again.
+            out.push(Cow::Borrowed(&parts[i]));
+            for j in members {
+                state[j] = FoldState::Alone;
+            }
             continue;
         }
         for j in members {
-            used[j] = true;
+            state[j] = FoldState::Folded;
         }
         out.extend(folded);
     }
     out
+}
+
+/// Where a test of an OR list stands while the list is folded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FoldState {
+    /// Not looked at yet.
+    Open,
+    /// Merged into an earlier test's fold.
+    Folded,
+    /// Known not to fold: written as it is, in its place.
+    Alone,
 }
 
 /// The kind of fold an OR-ed test allows with its neighbours.
@@ -460,16 +522,17 @@ fn push_regex_alternative(pattern: &str, out: &mut String) {
     out.push(')');
 }
 
-fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
+fn fold_group<'a>(operand: &Operand, kind: FoldKind, group: &[&'a Expr]) -> Vec<Cow<'a, Expr>> {
+    let unfolded = || group.iter().map(|e| Cow::Borrowed(*e)).collect();
     match kind {
         FoldKind::Equality { .. } | FoldKind::NumberEquality => {
-            let mut values = Vec::new();
+            let mut values = UniqueLiterals::default();
             for expr in group {
                 match expr {
-                    Expr::Compare { rhs, .. } => push_unique(&mut values, rhs.clone()),
+                    Expr::Compare { rhs, .. } => values.push(rhs),
                     Expr::In { values: inner, .. } => {
                         for value in inner {
-                            push_unique(&mut values, value.clone());
+                            values.push(value);
                         }
                     }
                     _ => {}
@@ -479,14 +542,15 @@ fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
                 FoldKind::Equality { cased } => cased,
                 _ => true,
             };
-            if values.len() < MIN_IN_LIST {
-                return group.iter().map(|e| (*e).clone()).collect();
+            if values.list.len() < MIN_IN_LIST {
+                return unfolded();
             }
-            vec![Expr::In { lhs: operand.clone(), cased, values }]
+            let values = values.list.into_iter().cloned().collect();
+            vec![Cow::Owned(Expr::In { lhs: operand.clone(), cased, values })]
         }
         FoldKind::Regex => {
             if group.len() <= MAX_SUBSTRING_OR {
-                return group.iter().map(|e| (*e).clone()).collect();
+                return unfolded();
             }
             let mut pattern = String::new();
             for (i, expr) in group.iter().enumerate() {
@@ -497,11 +561,11 @@ fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
                     push_regex_alternative(text, &mut pattern);
                 }
             }
-            vec![Expr::Compare { lhs: operand.clone(), op: Op::MatchesRegex, rhs: Literal::String(pattern) }]
+            vec![Cow::Owned(Expr::Compare { lhs: operand.clone(), op: Op::MatchesRegex, rhs: Literal::String(pattern) })]
         }
         FoldKind::Substring(op) => {
             if group.len() <= MAX_SUBSTRING_OR {
-                return group.iter().map(|e| (*e).clone()).collect();
+                return unfolded();
             }
             let mut pattern = String::from("(?i)");
             if op == Op::StartsWith {
@@ -520,18 +584,58 @@ fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Vec<Expr> {
             if op == Op::EndsWith {
                 pattern.push('$');
             }
-            vec![Expr::Compare {
+            vec![Cow::Owned(Expr::Compare {
                 lhs: operand.clone(),
                 op: Op::MatchesRegex,
                 rhs: Literal::String(pattern),
-            }]
+            })]
         }
     }
 }
 
-fn push_unique(values: &mut Vec<Literal>, value: Literal) {
-    if !values.contains(&value) {
-        values.push(value);
+/// The number of distinct values from which [`UniqueLiterals`] looks up strings and whole
+/// numbers in a hash set rather than by scanning its list.
+const INDEXED_LITERALS: usize = 16;
+
+/// Literals in first-seen order without repeats. Long lists (hundreds of hashes in one
+/// rule) find repeats in hash sets, so folding them stays linear.
+#[derive(Default)]
+struct UniqueLiterals<'a> {
+    list: Vec<&'a Literal>,
+    strings: HashSet<&'a str>,
+    longs: HashSet<i64>,
+}
+
+impl<'a> UniqueLiterals<'a> {
+    fn push(&mut self, value: &'a Literal) {
+        if self.list.len() < INDEXED_LITERALS {
+            if !self.list.contains(&value) {
+                self.list.push(value);
+                if self.list.len() == INDEXED_LITERALS {
+                    for literal in &self.list {
+                        match literal {
+                            Literal::String(text) => {
+                                self.strings.insert(text);
+                            }
+                            Literal::Long(n) => {
+                                self.longs.insert(*n);
+                            }
+                            Literal::Real(_) | Literal::Bool(_) => {}
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        let new = match value {
+            Literal::String(text) => self.strings.insert(text),
+            Literal::Long(n) => self.longs.insert(*n),
+            // Reals and booleans never fold into lists, so they are compared one by one.
+            Literal::Real(_) | Literal::Bool(_) => !self.list.contains(&value),
+        };
+        if new {
+            self.list.push(value);
+        }
     }
 }
 

@@ -54,7 +54,7 @@ pub fn convert(logsource: LogSourceRef<'_>, conditions: &[ir::Expr]) -> Result<C
                 let mut lowering = Lowering { source, warnings: &mut conversion.warnings };
                 let expr = lowering.lower(condition)?;
                 source_warning(source, &mut conversion.warnings);
-                (render_single(source.table, &[(source, expr)])?, vec![*source])
+                (render_single(source.table, vec![(source, expr)])?, vec![*source])
             }
             Resolved::Entry(LogSourceEntry::ByEventId { product, service, fallback }) => {
                 convert_by_event(product, service, fallback.as_ref(), condition, &mut conversion.warnings)?
@@ -177,7 +177,7 @@ fn convert_by_event(
         let mut lowering = Lowering { source, warnings };
         let expr = lowering.lower(condition)?;
         source_warning(source, warnings);
-        return Ok((render_single(source.table, &[(source, expr)])?, vec![*source]));
+        return Ok((render_single(source.table, vec![(source, expr)])?, vec![*source]));
     }
 
     // Events the condition can match besides the listed ones would need the whole log.
@@ -240,16 +240,21 @@ fn convert_by_event(
         }
     }
     if tables.len() == 1 {
-        return Ok((render_single(tables[0], &per_event)?, sources));
+        return Ok((render_single(tables[0], per_event)?, sources));
+    }
+    let mut by_table: Vec<Vec<(&'static Source, Expr)>> = vec![Vec::new(); tables.len()];
+    for (source, expr) in per_event {
+        if let Some(i) = tables.iter().position(|t| *t == source.table) {
+            by_table[i].push((source, expr));
+        }
     }
     let mut query = String::from("union ");
-    for (i, table) in tables.iter().enumerate() {
-        let members: Vec<(&'static Source, Expr)> = per_event.iter().filter(|(s, _)| s.table == *table).cloned().collect();
+    for (i, (table, members)) in tables.iter().zip(by_table).enumerate() {
         if i > 0 {
             query.push_str(", ");
         }
         query.push('(');
-        query.push_str(&render_single(*table, &members)?);
+        query.push_str(&render_single(*table, members)?);
         query.push(')');
     }
     Ok((query, sources))
@@ -415,26 +420,30 @@ fn source_filter(source: &Source, action_types: &[&'static str]) -> Expr {
 /// Renders `Table | where ...` for one table; several sources on it are OR-ed, each with
 /// its own filter. Sources that share a filter shape and a condition merge their
 /// ActionTypes.
-fn render_single(table: Table, members: &[(&'static Source, Expr)]) -> Result<String, ConvertError> {
-    // Merge events whose lowered conditions and fixed conditions agree.
-    let mut groups: Vec<(Vec<&'static str>, &'static Source, &Expr)> = Vec::new();
-    for (source, expr) in members {
-        if let Some(group) = groups.iter_mut().find(|(_, s, e)| *e == expr && s.conditions == source.conditions && !s.action_types.is_empty() && !source.action_types.is_empty()) {
+fn render_single(table: Table, members: Vec<(&'static Source, Expr)>) -> Result<String, ConvertError> {
+    // Merge events whose lowered conditions and fixed conditions agree. Each group names
+    // the member whose expression it renders.
+    let mut groups: Vec<(Vec<&'static str>, &'static Source, usize)> = Vec::new();
+    for (index, (source, expr)) in members.iter().enumerate() {
+        if let Some(group) = groups.iter_mut().find(|(_, s, e)| members[*e].1 == *expr && s.conditions == source.conditions && !s.action_types.is_empty() && !source.action_types.is_empty()) {
             for action in source.action_types {
                 if !group.0.contains(action) {
                     group.0.push(action);
                 }
             }
-        } else if !groups.iter().any(|(_, s, e)| *e == expr && s == source) {
-            groups.push((source.action_types.to_vec(), source, expr));
+        } else if !groups.iter().any(|(_, s, e)| members[*e].1 == *expr && s == source) {
+            groups.push((source.action_types.to_vec(), source, index));
         }
     }
+    // A group's expression is taken out of its member: no two groups name the same one.
+    let mut exprs: Vec<Option<Expr>> = members.into_iter().map(|(_, expr)| Some(expr)).collect();
     let mut alternatives = Vec::with_capacity(groups.len());
-    for (action_types, source, expr) in &groups {
+    for (action_types, source, index) in &groups {
+        let Some(expr) = exprs.get_mut(*index).and_then(Option::take) else { continue };
         // A condition that already picks some of the source's ActionTypes (Sysmon's
         // `Initiated` does) makes the source's own ActionType list redundant.
-        let action_types: &[&str] = if restricts_action_type(expr, action_types) { &[] } else { action_types };
-        alternatives.push(Expr::and(vec![source_filter(source, action_types), (*expr).clone()]));
+        let action_types: &[&str] = if restricts_action_type(&expr, action_types) { &[] } else { action_types };
+        alternatives.push(Expr::and(vec![source_filter(source, action_types), expr]));
     }
     let filter = Expr::or(alternatives);
     match &filter {
@@ -452,6 +461,6 @@ fn render_single(table: Table, members: &[(&'static Source, Expr)]) -> Result<St
     let mut query = String::with_capacity(64);
     query.push_str(table.name());
     query.push_str("\n| where ");
-    query.push_str(&filter.render());
+    filter.render_into(&mut query);
     Ok(query)
 }

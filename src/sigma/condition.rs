@@ -16,16 +16,57 @@ pub const MAX_CONDITION_DEPTH: usize = 64;
 
 /// The compiled search identifiers of a rule, in the order the detection defines them.
 pub(crate) struct Items<'a> {
-    pub names: &'a [String],
-    pub exprs: &'a [Expr],
+    pub names: &'a [&'a str],
     /// The number of predicates of each expression.
     pub sizes: &'a [usize],
 }
 
 impl Items<'_> {
-    fn get(&self, name: &str) -> Option<(&Expr, usize)> {
-        let i = self.names.iter().position(|n| n == name)?;
-        Some((&self.exprs[i], self.sizes[i]))
+    /// Returns the index and the size of the identifier `name`.
+    fn get(&self, name: &str) -> Option<(usize, usize)> {
+        let i = self.names.iter().position(|n| *n == name)?;
+        Some((i, self.sizes.get(i).copied().unwrap_or(0)))
+    }
+}
+
+/// A parsed condition whose identifiers are still indices into the rule's search
+/// identifiers. [`build`] puts the identifiers' expressions in, which lets a rule move
+/// each expression into the last condition that uses it instead of copying it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Plan {
+    And(Vec<Plan>),
+    Or(Vec<Plan>),
+    Not(Box<Plan>),
+    Item(usize),
+}
+
+impl Plan {
+    /// Adds one to `uses[i]` for every use of identifier `i` in the plan.
+    pub(crate) fn count_uses(&self, uses: &mut [usize]) {
+        match self {
+            Plan::And(terms) | Plan::Or(terms) => {
+                for term in terms {
+                    term.count_uses(uses);
+                }
+            }
+            Plan::Not(inner) => inner.count_uses(uses),
+            Plan::Item(i) => {
+                if let Some(count) = uses.get_mut(*i) {
+                    *count += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Turns a plan into an expression, asking `item` for the expression of each identifier
+/// use in condition order. ANDs and ORs are merged as the condition compiler merges them.
+pub(crate) fn build(plan: Plan, item: &mut impl FnMut(usize) -> Expr) -> Expr {
+    match plan {
+        Plan::And(terms) => and(terms.into_iter().map(|t| build(t, item)).collect()),
+        Plan::Or(terms) => or(terms.into_iter().map(|t| build(t, item)).collect()),
+        Plan::Not(inner) => Expr::Not(Box::new(build(*inner, item))),
+        Plan::Item(i) => item(i),
     }
 }
 
@@ -67,7 +108,14 @@ type Spanned<'a> = (Token<'a>, usize);
 fn tokenize(text: &str) -> Result<Vec<Spanned<'_>>, ConditionError> {
     let mut tokens = Vec::new();
     let mut chars = text.char_indices().peekable();
-    let column_of = |byte: usize| text[..byte].chars().count() + 1;
+    // Columns are counted on from the previous token, so long conditions stay linear.
+    let mut counted = (0, 1);
+    let mut column_of = |byte: usize| {
+        let (from, column) = counted;
+        let column = column + text.get(from..byte).map_or(0, |s| s.chars().count());
+        counted = (byte, column);
+        column
+    };
     while let Some(&(start, c)) = chars.peek() {
         if c.is_whitespace() {
             chars.next();
@@ -98,15 +146,23 @@ fn tokenize(text: &str) -> Result<Vec<Spanned<'_>>, ConditionError> {
                     chars.next();
                 }
                 let word = &text[start..end];
-                let token = match word.to_ascii_lowercase().as_str() {
-                    "and" => Token::And,
-                    "or" => Token::Or,
-                    "not" => Token::Not,
-                    "of" => Token::Of,
-                    "all" => Token::All,
-                    "them" => Token::Them,
-                    _ if word.bytes().all(|b| b.is_ascii_digit()) => Token::Number(word),
-                    _ => Token::Word(word),
+                let keyword = |k: &str| word.eq_ignore_ascii_case(k);
+                let token = if keyword("and") {
+                    Token::And
+                } else if keyword("or") {
+                    Token::Or
+                } else if keyword("not") {
+                    Token::Not
+                } else if keyword("of") {
+                    Token::Of
+                } else if keyword("all") {
+                    Token::All
+                } else if keyword("them") {
+                    Token::Them
+                } else if word.bytes().all(|b| b.is_ascii_digit()) {
+                    Token::Number(word)
+                } else {
+                    Token::Word(word)
                 };
                 tokens.push((token, column));
             }
@@ -130,13 +186,13 @@ fn is_identifier_char(c: char) -> bool {
         )
 }
 
-/// Compiles a condition over the rule's compiled search identifiers. `used` counts the
-/// predicates of the rule's conditions so far, for [`MAX_PREDICATES`].
-pub(crate) fn compile(
+/// Parses a condition over the rule's search identifiers into a [`Plan`]. `used` counts
+/// the predicates of the rule's conditions so far, for [`MAX_PREDICATES`].
+pub(crate) fn parse(
     text: &str,
     items: &Items<'_>,
     used: &mut usize,
-) -> Result<Expr, ConditionError> {
+) -> Result<Plan, ConditionError> {
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
         return Err(ConditionError::Empty);
@@ -190,22 +246,22 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
-    fn or_expr(&mut self) -> Result<Expr, ConditionError> {
+    fn or_expr(&mut self) -> Result<Plan, ConditionError> {
         let mut terms = vec![self.and_expr()?];
         while self.peek() == Some(&Token::Or) {
             self.next += 1;
             terms.push(self.and_expr()?);
         }
-        Ok(or(terms))
+        Ok(Plan::Or(terms))
     }
 
-    fn and_expr(&mut self) -> Result<Expr, ConditionError> {
+    fn and_expr(&mut self) -> Result<Plan, ConditionError> {
         let mut terms = vec![self.not_expr()?];
         while self.peek() == Some(&Token::And) {
             self.next += 1;
             terms.push(self.not_expr()?);
         }
-        Ok(and(terms))
+        Ok(Plan::And(terms))
     }
 
     /// Enters one nesting level opened by the token at `column`.
@@ -220,19 +276,19 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
-    fn not_expr(&mut self) -> Result<Expr, ConditionError> {
+    fn not_expr(&mut self) -> Result<Plan, ConditionError> {
         if self.peek() == Some(&Token::Not) {
             let column = self.column();
             self.next += 1;
             self.enter(column)?;
             let inner = self.not_expr()?;
             self.depth -= 1;
-            return Ok(Expr::Not(Box::new(inner)));
+            return Ok(Plan::Not(Box::new(inner)));
         }
         self.primary()
     }
 
-    fn primary(&mut self) -> Result<Expr, ConditionError> {
+    fn primary(&mut self) -> Result<Plan, ConditionError> {
         let Some((token, column)) = self.tokens.get(self.next).cloned() else {
             return Err(ConditionError::UnexpectedEnd {
                 expected: "a search identifier, 'not', '1 of', 'all of' or '('",
@@ -268,9 +324,9 @@ impl Parser<'_, '_> {
                 self.quantified(true)
             }
             Token::Word(name) => match self.items.get(name) {
-                Some((expr, size)) => {
+                Some((index, size)) => {
                     self.spend(size, column)?;
-                    Ok(expr.clone())
+                    Ok(Plan::Item(index))
                 }
                 None => Err(ConditionError::UndefinedIdentifier {
                     name: name.to_owned(),
@@ -286,7 +342,7 @@ impl Parser<'_, '_> {
     }
 
     /// `1 of X` (`any` true: OR) or `all of X` (AND) after the count.
-    fn quantified(&mut self, any: bool) -> Result<Expr, ConditionError> {
+    fn quantified(&mut self, any: bool) -> Result<Plan, ConditionError> {
         match self.tokens.get(self.next) {
             Some((Token::Of, _)) => self.next += 1,
             Some((other, c)) => {
@@ -304,20 +360,22 @@ impl Parser<'_, '_> {
         };
         self.next += 1;
         let items = self.items;
-        let selected: Vec<(&Expr, usize)> = match target {
+        let selected: Vec<(usize, usize)> = match target {
             Token::Them => items
                 .names
                 .iter()
-                .zip(items.exprs.iter().zip(items.sizes))
-                .filter(|(name, _)| !name.starts_with('_'))
-                .map(|(_, (e, size))| (e, *size))
+                .zip(items.sizes)
+                .enumerate()
+                .filter(|(_, (name, _))| !name.starts_with('_'))
+                .map(|(i, (_, size))| (i, *size))
                 .collect(),
             Token::Word(pattern) | Token::Number(pattern) => items
                 .names
                 .iter()
-                .zip(items.exprs.iter().zip(items.sizes))
-                .filter(|(name, _)| glob_match(pattern, name))
-                .map(|(_, (e, size))| (e, *size))
+                .zip(items.sizes)
+                .enumerate()
+                .filter(|(_, (name, _))| glob_match(pattern, name))
+                .map(|(i, (_, size))| (i, *size))
                 .collect(),
             other => {
                 return Err(ConditionError::UnexpectedToken {
@@ -328,26 +386,32 @@ impl Parser<'_, '_> {
         };
         let size = selected.iter().map(|(_, size)| size).sum();
         self.spend(size, column)?;
-        let selected: Vec<Expr> = selected.into_iter().map(|(e, _)| e.clone()).collect();
+        let selected: Vec<Plan> = selected.into_iter().map(|(i, _)| Plan::Item(i)).collect();
         if selected.is_empty() {
             return Err(ConditionError::PatternMatchesNothing {
                 pattern: target.text(),
                 column,
             });
         }
-        Ok(if any { or(selected) } else { and(selected) })
+        Ok(if any {
+            Plan::Or(selected)
+        } else {
+            Plan::And(selected)
+        })
     }
 }
 
 /// Matches a name against a pattern where `*` is any run of characters.
 pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
+    // Matching bytes gives the same answer as matching characters: `*` is the only
+    // special character, and UTF-8 text matches literally only at character boundaries.
+    let p = pattern.as_bytes();
+    let n = name.as_bytes();
     // Iterative matching with backtracking to the last star: linear in practice.
     let (mut pi, mut ni) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
-        if pi < p.len() && p[pi] == '*' {
+        if pi < p.len() && p[pi] == b'*' {
             star = Some((pi, ni));
             pi += 1;
         } else if pi < p.len() && p[pi] == n[ni] {
@@ -361,7 +425,7 @@ pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == b'*' {
         pi += 1;
     }
     pi == p.len()
@@ -386,15 +450,14 @@ mod tests {
     }
 
     fn run(condition: &str, names: &[&str]) -> Result<Expr, ConditionError> {
-        let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
         let exprs: Vec<Expr> = names.iter().map(|n| leaf(n)).collect();
         let sizes = vec![1; names.len()];
         let items = Items {
-            names: &names,
-            exprs: &exprs,
+            names,
             sizes: &sizes,
         };
-        compile(condition, &items, &mut 0)
+        let plan = parse(condition, &items, &mut 0)?;
+        Ok(build(plan, &mut |i| exprs[i].clone()))
     }
 
     fn not(e: Expr) -> Expr {
@@ -509,6 +572,25 @@ mod tests {
             run("a and", &["a"]).unwrap_err(),
             ConditionError::UnexpectedEnd { .. }
         ));
+    }
+
+    #[test]
+    fn columns_count_characters_after_non_ascii_names() {
+        // Columns are in characters: 'sélection' is nine characters and ten bytes.
+        assert_eq!(
+            run("sélection AND ünknown", &["sélection"]).unwrap_err(),
+            ConditionError::UndefinedIdentifier {
+                name: "ünknown".into(),
+                column: 15
+            }
+        );
+        assert_eq!(
+            run("(é OR é) b", &["é"]).unwrap_err(),
+            ConditionError::TrailingTokens {
+                token: "b".into(),
+                column: 10
+            }
+        );
     }
 
     #[test]

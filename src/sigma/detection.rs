@@ -372,8 +372,8 @@ fn compile_values(
     cx: &Context<'_>,
 ) -> Result<Expr, Error> {
     let field_label = field.unwrap_or("(keywords)");
-    let values: Vec<&Node> = match &node.kind {
-        NodeKind::Scalar(_) => vec![node],
+    let values: &[Node] = match &node.kind {
+        NodeKind::Scalar(_) => std::slice::from_ref(node),
         NodeKind::Sequence(items) => {
             if items.is_empty() {
                 return Err(Error::new(
@@ -384,7 +384,7 @@ fn compile_values(
                 )
                 .with_item(cx.item));
             }
-            items.iter().collect()
+            items
         }
         NodeKind::Mapping(_) => {
             return Err(Error::new(ValueError::MapValue { field: field_label.to_owned() }, node.position)
@@ -437,19 +437,22 @@ fn compile_values(
             )
             .with_item(cx.item));
         }
-        let predicates = tests
-            .into_iter()
-            .map(|test| {
-                Expr::Pred(Predicate {
-                    field: field.map(str::to_owned),
-                    test,
-                    item: cx.item.to_owned(),
-                    position,
-                    modifiers: modifiers.names.clone(),
-                })
+        let predicate = |test| {
+            Expr::Pred(Predicate {
+                field: field.map(str::to_owned),
+                test,
+                item: cx.item.to_owned(),
+                position,
+                modifiers: modifiers.names.clone(),
             })
-            .collect();
-        terms.push(or(predicates));
+        };
+        // One test (the usual case) is its own term; `or` would return it unchanged.
+        let mut tests = tests.into_iter();
+        let term = match (tests.next(), tests.len()) {
+            (Some(test), 0) => predicate(test),
+            (first, _) => or(first.into_iter().chain(tests).map(predicate).collect()),
+        };
+        terms.push(term);
     }
     let linked = if modifiers.has(Modifier::All) {
         and(terms)
@@ -657,7 +660,7 @@ fn apply_transformation(
     field: &str,
     modifier: Modifier,
     name: &str,
-    values: Vec<SigmaString>,
+    mut values: Vec<SigmaString>,
 ) -> Result<Vec<SigmaString>, ValueError> {
     let wildcard = || ValueError::WildcardInEncodedValue {
         field: field.to_owned(),
@@ -667,44 +670,50 @@ fn apply_transformation(
         field: field.to_owned(),
         limit: MAX_ALTERNATIVES,
     };
-    let mut out = Vec::with_capacity(values.len());
-    for mut v in values {
-        match modifier {
-            Modifier::Contains => {
+    // Only `windash` and `base64offset` make more values than they are given; the other
+    // modifiers change each value in place.
+    match modifier {
+        Modifier::Windash | Modifier::Base64Offset => {
+            let mut out = Vec::with_capacity(values.len());
+            for v in values {
+                if modifier == Modifier::Windash {
+                    out.extend(v.windash(MAX_ALTERNATIVES).ok_or_else(too_many)?);
+                } else {
+                    out.extend(v.base64_offsets().ok_or_else(wildcard)?);
+                }
+                if out.len() > MAX_ALTERNATIVES {
+                    return Err(too_many());
+                }
+            }
+            return Ok(out);
+        }
+        Modifier::Contains => {
+            for v in &mut values {
                 v.prepend_any();
                 v.append_any();
-                out.push(v);
             }
-            Modifier::StartsWith => {
-                v.append_any();
-                out.push(v);
-            }
-            Modifier::EndsWith => {
-                v.prepend_any();
-                out.push(v);
-            }
-            Modifier::Windash => {
-                let expanded = v.windash(MAX_ALTERNATIVES).ok_or_else(too_many)?;
-                out.extend(expanded);
-            }
-            Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16 => {
-                let encoded = v
+        }
+        Modifier::StartsWith => values.iter_mut().for_each(SigmaString::append_any),
+        Modifier::EndsWith => values.iter_mut().for_each(SigmaString::prepend_any),
+        Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16 => {
+            for v in &mut values {
+                *v = v
                     .encode_utf16(modifier == Modifier::Utf16Be, modifier == Modifier::Utf16)
                     .ok_or_else(|| ValueError::NotText {
                         field: field.to_owned(),
                         modifier: name.to_owned(),
                     })?;
-                out.push(encoded);
             }
-            Modifier::Base64 => out.push(v.base64().ok_or_else(wildcard)?),
-            Modifier::Base64Offset => out.extend(v.base64_offsets().ok_or_else(wildcard)?),
-            _ => out.push(v),
         }
-        if out.len() > MAX_ALTERNATIVES {
-            return Err(too_many());
+        Modifier::Base64 => {
+            for v in &mut values {
+                *v = v.base64().ok_or_else(wildcard)?;
+            }
         }
+        _ => {}
     }
-    Ok(out)
+    // The values were within the limit when they were made, and their number is unchanged.
+    Ok(values)
 }
 
 fn time_name(part: TimePart) -> &'static str {
@@ -777,7 +786,23 @@ pub(crate) fn or(terms: Vec<Expr>) -> Expr {
     combine(terms, false)
 }
 
-fn combine(terms: Vec<Expr>, conjunction: bool) -> Expr {
+fn combine(mut terms: Vec<Expr>, conjunction: bool) -> Expr {
+    let nested = |term: &Expr| match term {
+        Expr::And(_) => conjunction,
+        Expr::Or(_) => !conjunction,
+        _ => false,
+    };
+    // Nothing to merge (the usual case): keep the list as it is.
+    if !terms.iter().any(nested) {
+        if terms.len() == 1 {
+            return terms.pop().unwrap_or(Expr::And(Vec::new()));
+        }
+        return if conjunction {
+            Expr::And(terms)
+        } else {
+            Expr::Or(terms)
+        };
+    }
     let mut flat = Vec::with_capacity(terms.len());
     for term in terms {
         match term {

@@ -114,18 +114,18 @@ pub fn parse_file(text: &str, path: Option<&str>, options: &ParseOptions) -> Par
         .into_iter()
         .map(|result| {
             result
-                .and_then(|node| build_document(&node, options))
+                .and_then(|node| build_document(node, options))
                 .map_err(|e| e.with_file(path))
         })
         .collect();
     ParsedFile { documents }
 }
 
-fn build_document(node: &Node, options: &ParseOptions) -> Result<Document, Error> {
-    match meta::classify(node) {
-        meta::DocumentKind::Correlation => Correlation::from_node(node).map(Document::Correlation),
+fn build_document(node: Node, options: &ParseOptions) -> Result<Document, Error> {
+    match meta::classify(&node) {
+        meta::DocumentKind::Correlation => Correlation::from_node(&node).map(Document::Correlation),
         meta::DocumentKind::Filter => {
-            Filter::from_node(node, &options.placeholders).map(Document::Filter)
+            Filter::from_node(&node, &options.placeholders).map(Document::Filter)
         }
         meta::DocumentKind::Rule => {
             Rule::from_node(node, &options.placeholders).map(Document::Rule)
@@ -137,9 +137,11 @@ fn build_document(node: &Node, options: &ParseOptions) -> Result<Document, Error
 /// document until `action: reset`; `action: repeat` emits the previous document again
 /// with its keys merged over it. Mappings merge key by key; other values replace.
 fn expand_collection(roots: Vec<Node>) -> Vec<Result<Node, Error>> {
-    let mut out = Vec::with_capacity(roots.len());
+    let mut out: Vec<Result<Node, Error>> = Vec::with_capacity(roots.len());
     let mut global: Option<Node> = None;
-    let mut previous: Option<Node> = None;
+    // The index in `out` of the last document made, which `repeat` merges over. Keeping
+    // the index instead of a copy spares a clone of every document of a plain file.
+    let mut previous: Option<usize> = None;
     for root in roots {
         let action = root.get("action").map(|e| {
             let text = e
@@ -153,7 +155,7 @@ fn expand_collection(roots: Vec<Node>) -> Vec<Result<Node, Error>> {
                 Some(g) => merge(g.clone(), root),
                 None => root,
             };
-            previous = Some(document.clone());
+            previous = Some(out.len());
             out.push(Ok(document));
             continue;
         };
@@ -161,13 +163,13 @@ fn expand_collection(roots: Vec<Node>) -> Vec<Result<Node, Error>> {
         match action.as_str() {
             "global" => global = Some(body),
             "reset" => global = None,
-            "repeat" => match &previous {
-                Some(p) => {
+            "repeat" => match previous.and_then(|i| out.get(i)) {
+                Some(Ok(p)) => {
                     let document = merge(p.clone(), body);
-                    previous = Some(document.clone());
+                    previous = Some(out.len());
                     out.push(Ok(document));
                 }
-                None => out.push(Err(Error::new(RuleError::RepeatWithoutRule, at))),
+                _ => out.push(Err(Error::new(RuleError::RepeatWithoutRule, at))),
             },
             _ => out.push(Err(Error::new(RuleError::UnknownAction { action }, at))),
         }

@@ -239,7 +239,7 @@ pub(crate) fn compile_detection(
         };
         let expr =
             detection::compile_item(&entry.value, &cx).map_err(|e| e.with_item(&entry.key))?;
-        names.push(entry.key.clone());
+        names.push(entry.key.as_str());
         exprs.push(expr);
     }
     let Some(condition_entry) = condition_entry else {
@@ -254,7 +254,6 @@ pub(crate) fn compile_detection(
     let sizes: Vec<usize> = exprs.iter().map(detection::count_predicates).collect();
     let items = Items {
         names: &names,
-        exprs: &exprs,
         sizes: &sizes,
     };
     let mut used = 0;
@@ -262,10 +261,11 @@ pub(crate) fn compile_detection(
         NodeKind::Sequence(list) => list.iter().collect(),
         _ => vec![&condition_entry.value],
     };
+    let mut plans = Vec::with_capacity(condition_nodes.len());
     let mut compiled = Compiled {
-        conditions: Vec::new(),
-        texts: Vec::new(),
-        positions: Vec::new(),
+        conditions: Vec::with_capacity(condition_nodes.len()),
+        texts: Vec::with_capacity(condition_nodes.len()),
+        positions: Vec::with_capacity(condition_nodes.len()),
     };
     if condition_nodes.is_empty() {
         return Err(Error::new(
@@ -280,7 +280,7 @@ pub(crate) fn compile_detection(
                 "a condition text or a list of them",
             ));
         };
-        let expr = condition::compile(&scalar.text, &items, &mut used).map_err(|e| {
+        let plan = condition::parse(&scalar.text, &items, &mut used).map_err(|e| {
             // Point into the condition when it is written on one line.
             let mut at = node.position;
             if let Some(column) = e.column() {
@@ -293,27 +293,54 @@ pub(crate) fn compile_detection(
             }
             Error::new(e, at)
         })?;
-        compiled.conditions.push(expr);
+        plans.push(plan);
         compiled.texts.push(scalar.text.clone());
         compiled.positions.push(node.position);
+    }
+    // Every condition parsed: put the identifiers' expressions in, moving each one into
+    // its last use and copying it for the uses before.
+    let mut uses = vec![0; exprs.len()];
+    for plan in &plans {
+        plan.count_uses(&mut uses);
+    }
+    let mut take = |i: usize| match (exprs.get_mut(i), uses.get_mut(i)) {
+        (Some(expr), Some(left)) => {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                std::mem::replace(expr, Expr::And(Vec::new()))
+            } else {
+                expr.clone()
+            }
+        }
+        _ => Expr::And(Vec::new()),
+    };
+    for plan in plans {
+        compiled.conditions.push(condition::build(plan, &mut take));
     }
     Ok(compiled)
 }
 
 impl Rule {
-    /// Builds a rule from a document mapping.
+    /// Builds a rule from a document mapping, moving its texts out of the tree.
     pub(crate) fn from_node(
-        node: &Node,
+        node: Node,
         placeholders: &HashMap<String, Vec<String>>,
     ) -> Result<Rule, Error> {
-        let entries = mapping(node)?;
-        let mut keys = Keys::new(entries);
-        let title = required_title(&mut keys, node)?;
+        let position = node.position;
+        let NodeKind::Mapping(entries) = node.kind else {
+            return Err(Error::new(RuleError::NotAMapping, position));
+        };
+        let mut keys = OwnedKeys::new(entries);
+        let title = owned_string(keys.take("title"))?
+            .ok_or_else(|| Error::new(RuleError::MissingKey { key: "title" }, position))?;
         let detection = keys
             .take("detection")
-            .ok_or_else(|| Error::new(RuleError::MissingKey { key: "detection" }, node.position))?;
+            .ok_or_else(|| Error::new(RuleError::MissingKey { key: "detection" }, position))?;
         let detection_entries = detection.value.as_mapping().ok_or_else(|| {
-            wrong_type(detection, "a mapping of search identifiers and 'condition'")
+            wrong_type(
+                &detection,
+                "a mapping of search identifiers and 'condition'",
+            )
         })?;
         let compiled = compile_detection(
             detection_entries,
@@ -324,34 +351,103 @@ impl Rule {
         let timeframe = opt_string(detection_entries.iter().find(|e| e.key == "timeframe"))?;
         let rule = Rule {
             title,
-            id: opt_string(keys.take("id"))?,
-            name: opt_string(keys.take("name"))?,
-            status: opt_string(keys.take("status"))?,
-            level: opt_string(keys.take("level"))?,
-            description: opt_string(keys.take("description"))?,
-            author: opt_string(keys.take("author"))?,
-            license: opt_string(keys.take("license"))?,
-            taxonomy: opt_string(keys.take("taxonomy"))?,
-            references: string_list(keys.take("references"))?,
-            tags: string_list(keys.take("tags"))?,
-            date: opt_string(keys.take("date"))?,
-            modified: opt_string(keys.take("modified"))?,
-            related: related(keys.take("related"))?,
-            logsource: logsource(keys.take("logsource"))?,
-            fields: string_list(keys.take("fields"))?,
-            falsepositives: string_list(keys.take("falsepositives"))?,
-            scope: string_list(keys.take("scope"))?,
+            id: owned_string(keys.take("id"))?,
+            name: owned_string(keys.take("name"))?,
+            status: owned_string(keys.take("status"))?,
+            level: owned_string(keys.take("level"))?,
+            description: owned_string(keys.take("description"))?,
+            author: owned_string(keys.take("author"))?,
+            license: owned_string(keys.take("license"))?,
+            taxonomy: owned_string(keys.take("taxonomy"))?,
+            references: owned_string_list(keys.take("references"))?,
+            tags: owned_string_list(keys.take("tags"))?,
+            date: owned_string(keys.take("date"))?,
+            modified: owned_string(keys.take("modified"))?,
+            related: related(keys.take("related").as_ref())?,
+            logsource: logsource(keys.take("logsource").as_ref())?,
+            fields: owned_string_list(keys.take("fields"))?,
+            falsepositives: owned_string_list(keys.take("falsepositives"))?,
+            scope: owned_string_list(keys.take("scope"))?,
             timeframe,
             custom: Vec::new(),
             conditions: compiled.conditions,
             condition_texts: compiled.texts,
             condition_positions: compiled.positions,
             detection_position: detection.key_position,
-            position: node.position,
+            position,
         };
         Ok(Rule {
             custom: keys.rest(),
             ..rule
         })
     }
+}
+
+/// [`Keys`] over entries the reader owns: each key is moved out as it is read, and the
+/// rest are kept as custom metadata without copies.
+struct OwnedKeys {
+    entries: Vec<Option<Entry>>,
+}
+
+impl OwnedKeys {
+    fn new(entries: Vec<Entry>) -> Self {
+        OwnedKeys {
+            entries: entries.into_iter().map(Some).collect(),
+        }
+    }
+
+    fn take(&mut self, key: &str) -> Option<Entry> {
+        self.entries
+            .iter_mut()
+            .find(|e| e.as_ref().is_some_and(|e| e.key == key))?
+            .take()
+    }
+
+    fn rest(self) -> Vec<Entry> {
+        self.entries.into_iter().flatten().collect()
+    }
+}
+
+/// [`opt_string`] for an entry the caller owns: the text is moved, not copied.
+fn owned_string(entry: Option<Entry>) -> Result<Option<String>, Error> {
+    let Some(entry) = entry else { return Ok(None) };
+    match entry.value.kind {
+        NodeKind::Scalar(s) if s.is_null() => Ok(None),
+        NodeKind::Scalar(s) => Ok(Some(s.text)),
+        _ => Err(owned_wrong_type(
+            entry.key,
+            entry.value.position,
+            "a single value",
+        )),
+    }
+}
+
+/// [`string_list`] for an entry the caller owns: the texts are moved, not copied.
+fn owned_string_list(entry: Option<Entry>) -> Result<Vec<String>, Error> {
+    let Some(entry) = entry else {
+        return Ok(Vec::new());
+    };
+    let expected = "a list of values";
+    match entry.value.kind {
+        NodeKind::Scalar(s) if s.is_null() => Ok(Vec::new()),
+        NodeKind::Scalar(s) => Ok(vec![s.text]),
+        NodeKind::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                if item.is_null() {
+                    continue;
+                }
+                match item.kind {
+                    NodeKind::Scalar(s) => out.push(s.text),
+                    _ => return Err(owned_wrong_type(entry.key, entry.value.position, expected)),
+                }
+            }
+            Ok(out)
+        }
+        NodeKind::Mapping(_) => Err(owned_wrong_type(entry.key, entry.value.position, expected)),
+    }
+}
+
+fn owned_wrong_type(key: String, position: Position, expected: &'static str) -> Error {
+    Error::new(RuleError::WrongType { key, expected }, position)
 }

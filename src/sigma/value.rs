@@ -33,25 +33,45 @@ impl SigmaString {
     }
 
     fn append_parsed(&mut self, text: &str) {
+        // The special characters are ASCII, so the text is split at them byte by byte and
+        // the runs between them are copied whole.
+        let bytes = text.as_bytes();
         let mut literal = String::new();
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => match chars.peek() {
-                    Some(&next @ ('*' | '?' | '\\')) => {
-                        literal.push(next);
-                        chars.next();
+        let mut run_start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => {
+                    if let Some(&next @ (b'*' | b'?' | b'\\')) = bytes.get(i + 1) {
+                        literal.push_str(&text[run_start..i]);
+                        literal.push(char::from(next));
+                        i += 2;
+                        run_start = i;
+                    } else {
+                        i += 1;
                     }
-                    _ => literal.push('\\'),
-                },
-                '*' | '?' => {
-                    self.push_text(std::mem::take(&mut literal));
-                    self.push_wildcard(if c == '*' { Part::AnyRun } else { Part::AnyOne });
                 }
-                other => literal.push(other),
+                c @ (b'*' | b'?') => {
+                    literal.push_str(&text[run_start..i]);
+                    self.push_text(std::mem::take(&mut literal));
+                    self.push_wildcard(if c == b'*' {
+                        Part::AnyRun
+                    } else {
+                        Part::AnyOne
+                    });
+                    i += 1;
+                    run_start = i;
+                }
+                _ => i += 1,
             }
         }
-        self.push_text(literal);
+        let rest = &text[run_start..];
+        if literal.is_empty() {
+            self.push_text(rest.to_owned());
+        } else {
+            literal.push_str(rest);
+            self.push_text(literal);
+        }
     }
 
     fn push_text(&mut self, text: String) {
@@ -239,11 +259,13 @@ impl SigmaString {
 
     /// Converts to the IR pattern; `None` when a part is bytes that are not UTF-8 text.
     pub fn into_pattern(self) -> Option<Pattern> {
-        let mut pattern = Pattern::default();
+        let mut pattern = Pattern {
+            parts: Vec::with_capacity(self.parts.len()),
+        };
         for part in self.parts {
             match part {
-                Part::Text(t) => pattern.push_literal(&t),
-                Part::Bytes(b) => pattern.push_literal(&String::from_utf8(b).ok()?),
+                Part::Text(t) => pattern.push_literal_owned(t),
+                Part::Bytes(b) => pattern.push_literal_owned(String::from_utf8(b).ok()?),
                 Part::AnyRun => pattern.push_wildcard(PatternPart::AnyRun),
                 Part::AnyOne => pattern.push_wildcard(PatternPart::AnyOne),
             }

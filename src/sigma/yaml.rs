@@ -287,9 +287,15 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         pending_key: Option<(String, Position)>,
-        seen: HashMap<String, Position>,
+        /// The keys read so far, built once the mapping has [`INDEXED_KEYS`] entries;
+        /// smaller mappings find repeated keys by scanning `entries`.
+        index: Option<HashMap<String, Position>>,
     },
 }
+
+/// The number of entries from which a mapping looks up repeated keys in a hash map rather
+/// than by scanning its entries. Sigma mappings rarely have more than a dozen keys.
+const INDEXED_KEYS: usize = 16;
 
 /// Reads every document of a YAML stream into trees. Empty documents (nothing but
 /// comments, or a bare `---`) are skipped. A leading byte-order mark is ignored.
@@ -435,7 +441,7 @@ impl Builder {
                         anchor,
                         entries: Vec::new(),
                         pending_key: None,
-                        seen: HashMap::new(),
+                        index: None,
                     },
                     at,
                 )?;
@@ -512,7 +518,7 @@ impl Builder {
             Some(Frame::Mapping {
                 entries,
                 pending_key,
-                seen,
+                index,
                 ..
             }) => match pending_key.take() {
                 None => {
@@ -520,19 +526,35 @@ impl Builder {
                         return Err(Error::new(YamlError::ComplexKey, node.position));
                     };
                     let key = scalar.text;
-                    if let Some(first) = seen.get(&key) {
+                    // Every earlier key of the mapping is in `entries`: a key is read only
+                    // after the previous value has been placed.
+                    let first = if entries.len() < INDEXED_KEYS {
+                        entries
+                            .iter()
+                            .find(|e| e.key == key)
+                            .map(|e| e.key_position)
+                    } else {
+                        let index = index.get_or_insert_with(|| {
+                            entries
+                                .iter()
+                                .map(|e| (e.key.clone(), e.key_position))
+                                .collect()
+                        });
+                        let first = index.get(&key).copied();
+                        if first.is_none() {
+                            index.insert(key.clone(), node.position);
+                        }
+                        first
+                    };
+                    if let Some(first) = first {
                         return Err(Error::new(
-                            YamlError::DuplicateKey {
-                                key: key.clone(),
-                                first: *first,
-                            },
+                            YamlError::DuplicateKey { key, first },
                             node.position,
                         )
                         .with_hint(
                             "rename or merge the repeated key; YAML keeps only one of them",
                         ));
                     }
-                    seen.insert(key.clone(), node.position);
                     *pending_key = Some((key, node.position));
                 }
                 Some((key, key_position)) => {
@@ -602,6 +624,34 @@ mod tests {
             .into()
         );
         assert_eq!(err.position, Position { line: 4, column: 3 });
+    }
+
+    #[test]
+    fn duplicate_key_in_a_large_mapping_is_rejected() {
+        // Past the number of keys from which the mapping indexes its keys, a repeat of an
+        // early key and of a late one are both found.
+        let keys: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        for (repeated, line) in [("k3", 4), ("k30", 31), ("k15", 16), ("k16", 17)] {
+            let text = format!("{keys}{repeated}: again\n");
+            let err = parse_documents(&text).unwrap_err();
+            assert_eq!(
+                err.kind,
+                YamlError::DuplicateKey {
+                    key: repeated.into(),
+                    first: Position { line, column: 1 }
+                }
+                .into()
+            );
+            assert_eq!(
+                err.position,
+                Position {
+                    line: 41,
+                    column: 1
+                }
+            );
+        }
+        let node = one(&keys);
+        assert_eq!(node.as_mapping().unwrap().len(), 40);
     }
 
     #[test]
