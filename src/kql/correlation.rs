@@ -182,7 +182,7 @@ fn rule_operand(correlation: &Correlation, rule: &CorrelatedRule<'_>, field: &st
 
 fn source_operand(source: &Source, field: &str) -> Result<String, String> {
     let Some(mapping) = mapping::field(source.field_set, field) else {
-        return Err("the log source maps no such field".to_owned());
+        return Err(format!("the log source maps no such field; it maps {}", super::lower::offered_fields(source)));
     };
     match (mapping.target, mapping.transform) {
         (Target::Column(column), None) => Ok(column.name.to_owned()),

@@ -363,7 +363,7 @@ fn no_column_error(name: &str, source: &Source, reason: &str) -> ConvertError {
 }
 
 /// Lists the Sigma fields the source maps to a column, for error messages.
-fn offered_fields(source: &Source) -> String {
+pub(crate) fn offered_fields(source: &Source) -> String {
     let names: Vec<&str> = mapping::fields(source.field_set)
         .iter()
         .filter(|f| !matches!(f.target, Target::None { .. }))
