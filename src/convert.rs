@@ -186,13 +186,14 @@ fn parse_failure(path: Option<String>, error: sigma::Error) -> RuleOutput {
         message.push_str(hint);
     }
     let position = (error.position.line > 0).then_some(error.position);
+    let label = error.document.map(|label| *label).unwrap_or_default();
     RuleOutput {
         path: path.clone(),
-        id: None,
-        title: None,
-        level: None,
-        tags: Vec::new(),
-        author: None,
-        result: Err(ConvertError { kind: ConvertErrorKind::Parse, file: error.file.clone().or(path), position, item: error.item.clone(), message }),
+        id: label.id,
+        title: label.title,
+        level: label.level,
+        tags: label.tags,
+        author: label.author,
+        result: Err(ConvertError { kind: ConvertErrorKind::Parse, file: error.file.or(path), position, item: error.item, message }),
     }
 }

@@ -167,3 +167,32 @@ fn list_prints_mapping() {
     let (stdout, _) = text(&output);
     assert_eq!(stdout, sigma_mde::coverage::render_markdown());
 }
+
+#[test]
+fn jsonl_failed_rule_keeps_metadata() {
+    let dir = temp_dir("label");
+    write(
+        &dir,
+        "expand.yml",
+        r#"title: Service account logon
+id: 22222222-3333-4444-8555-666666666666
+level: high
+tags: [attack.t1078]
+logsource: {category: process_creation, product: windows}
+detection:
+    selection:
+        User|expand: '%ServiceAccounts%'
+    condition: selection
+"#,
+    );
+    let output = sigma_mde().args(["convert", "--format", "jsonl"]).arg(&dir).output().expect("binary runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("give their values with --placeholder NAME=V1,V2"), "{stderr}");
+    let line: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(line["title"], "Service account logon");
+    assert_eq!(line["id"], "22222222-3333-4444-8555-666666666666");
+    assert_eq!(line["level"], "high");
+    assert_eq!(line["tags"], serde_json::json!(["attack.t1078"]));
+    assert_eq!(line["error"]["kind"], "parse");
+}

@@ -20,6 +20,20 @@ pub struct Error {
     pub item: Option<String>,
     /// Advice on how to fix the problem.
     pub hint: Option<String>,
+    /// Metadata of the document that failed, read from it before it was compiled; `None`
+    /// when the whole file failed or the document has none.
+    pub document: Option<Box<DocumentLabel>>,
+}
+
+/// The metadata of a document that failed to compile, so that reports can still name the
+/// rule.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocumentLabel {
+    pub title: Option<String>,
+    pub id: Option<String>,
+    pub level: Option<String>,
+    pub author: Option<String>,
+    pub tags: Vec<String>,
 }
 
 impl Error {
@@ -30,6 +44,7 @@ impl Error {
             position,
             item: None,
             hint: None,
+            document: None,
         }
     }
 

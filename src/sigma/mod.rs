@@ -36,7 +36,7 @@ pub mod yaml;
 use std::collections::HashMap;
 
 pub use error::{
-    ConditionError, Error, ErrorKind, ReferenceError, RuleError, ValueError, YamlError,
+    ConditionError, DocumentLabel, Error, ErrorKind, ReferenceError, RuleError, ValueError, YamlError,
 };
 pub use meta::{
     apply_filters, check_references, BoundOp, Correlation, CorrelationCondition, CorrelationType,
@@ -114,11 +114,29 @@ pub fn parse_file(text: &str, path: Option<&str>, options: &ParseOptions) -> Par
         .into_iter()
         .map(|result| {
             result
-                .and_then(|node| build_document(node, options))
+                .and_then(|node| {
+                    let label = document_label(&node);
+                    build_document(node, options).map_err(|mut e| {
+                        e.document = label.map(Box::new);
+                        e
+                    })
+                })
                 .map_err(|e| e.with_file(path))
         })
         .collect();
     ParsedFile { documents }
+}
+
+/// Reads the metadata an error report needs from a document's top-level keys. It runs
+/// before the document is compiled, because compiling consumes the tree.
+fn document_label(node: &Node) -> Option<DocumentLabel> {
+    let text = |key: &str| node.get(key).and_then(|e| e.value.as_scalar()).map(|s| s.text.clone());
+    let tags = match node.get("tags").map(|e| &e.value.kind) {
+        Some(NodeKind::Sequence(items)) => items.iter().filter_map(|n| n.as_scalar().map(|s| s.text.clone())).collect(),
+        _ => Vec::new(),
+    };
+    let label = DocumentLabel { title: text("title"), id: text("id"), level: text("level"), author: text("author"), tags };
+    (label != DocumentLabel::default()).then_some(label)
 }
 
 fn build_document(node: Node, options: &ParseOptions) -> Result<Document, Error> {
