@@ -30,5 +30,5 @@ pub mod kql;
 pub mod mapping;
 pub mod sigma;
 
-pub use convert::{convert_batch, convert_file, convert_rule, ConvertOptions, RuleOutput};
+pub use convert::{convert_batch, convert_file, convert_rule, Batch, ConvertOptions, RuleOutput};
 pub use kql::{Conversion, ConvertError, ConvertErrorKind, Warning};

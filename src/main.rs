@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sigma_mde::{convert_batch, ConvertOptions, RuleOutput};
+use sigma_mde::{Batch, ConvertOptions, RuleOutput};
 
 #[derive(Parser)]
 #[command(name = "sigma-mde", version, about = "Convert Sigma rules to Microsoft Defender for Endpoint Advanced Hunting queries (KQL)")]
@@ -119,34 +119,40 @@ fn run_convert(args: &ConvertArgs) -> ExitCode {
     };
 
     // The files are converted as one batch, so that correlations and filters find the
-    // rules they name in any other file of the run.
+    // rules they name in any other file of the run. Each file is parsed as it is read, and
+    // each output is written as soon as it is converted.
     let mut summary = Summary::default();
-    let mut contents: Vec<(String, Vec<u8>)> = Vec::with_capacity(files.len());
+    let mut batch = Batch::new(&options);
     for file in &files {
         let display = file.display().to_string();
         match read_rule_file(file) {
-            Ok(bytes) => contents.push((display, bytes)),
+            Ok(bytes) => batch.add_file(&bytes, Some(&display)),
             Err(message) => {
                 eprintln!("{display}: {message}");
                 summary.record_read_failure();
             }
         }
     }
-    let outputs = convert_batch(contents.iter().map(|(path, bytes)| (Some(path.clone()), bytes.as_slice())), &options);
-    drop(contents);
 
     let mut first = true;
-    for output in &outputs {
-        summary.record(output);
-        report_diagnostics(output);
+    let mut write_error = None;
+    batch.finish(|output| {
+        if write_error.is_some() {
+            return;
+        }
+        summary.record(&output);
+        report_diagnostics(&output);
         let written = match args.format {
-            Format::Kql => write_kql(&mut out, output, &mut first),
-            Format::Jsonl => write_jsonl(&mut out, output),
+            Format::Kql => write_kql(&mut out, &output, &mut first),
+            Format::Jsonl => write_jsonl(&mut out, &output),
         };
         if let Err(error) = written {
-            eprintln!("sigma-mde: cannot write output: {error}");
-            return ExitCode::from(1);
+            write_error = Some(error);
         }
+    });
+    if let Some(error) = write_error {
+        eprintln!("sigma-mde: cannot write output: {error}");
+        return ExitCode::from(1);
     }
     if let Err(error) = out.flush() {
         eprintln!("sigma-mde: cannot write output: {error}");
