@@ -66,7 +66,9 @@ impl Batch {
     /// Starts an empty rule set.
     pub fn new(options: &ConvertOptions) -> Self {
         Batch {
-            parse_options: ParseOptions { placeholders: options.placeholders.clone() },
+            parse_options: ParseOptions {
+                placeholders: options.placeholders.clone(),
+            },
             slots: Vec::new(),
             rules: Vec::new(),
             filters: Vec::new(),
@@ -81,15 +83,23 @@ impl Batch {
         for document in parsed.documents {
             match document {
                 Ok(Document::Rule(rule)) => {
-                    self.slots.push(Slot::Rule { path: path.clone(), index: self.rules.len() });
+                    self.slots.push(Slot::Rule {
+                        path: path.clone(),
+                        index: self.rules.len(),
+                    });
                     self.rules.push(Some(rule));
                 }
                 Ok(Document::Filter(filter)) => self.filters.push(filter),
                 Ok(Document::Correlation(correlation)) => {
-                    self.slots.push(Slot::Correlation { path: path.clone(), index: self.correlations.len() });
+                    self.slots.push(Slot::Correlation {
+                        path: path.clone(),
+                        index: self.correlations.len(),
+                    });
                     self.correlations.push(correlation);
                 }
-                Err(error) => self.slots.push(Slot::Failed(Box::new(parse_failure(path.clone(), error)))),
+                Err(error) => self
+                    .slots
+                    .push(Slot::Failed(Box::new(parse_failure(path.clone(), error)))),
             }
         }
     }
@@ -100,7 +110,8 @@ impl Batch {
             let mut rules: Vec<Rule> = self.rules.iter_mut().filter_map(Option::take).collect();
             for error in sigma::apply_filters(&mut rules, &self.filters) {
                 let path = error.file.clone();
-                self.slots.push(Slot::Failed(Box::new(parse_failure(path, error))));
+                self.slots
+                    .push(Slot::Failed(Box::new(parse_failure(path, error))));
             }
             self.rules = rules.into_iter().map(Some).collect();
         }
@@ -112,14 +123,23 @@ impl Batch {
         for correlation in &self.correlations {
             for reference in &correlation.rules {
                 if let Some(index) = find_rule(&rules, reference) {
-                    named.entry(index).or_insert_with(|| convert_rule(rules[index]));
+                    named
+                        .entry(index)
+                        .or_insert_with(|| convert_rule(rules[index]));
                 }
             }
         }
         let mut correlation_results: Vec<Option<Result<Conversion, ConvertError>>> = self
             .correlations
             .iter()
-            .map(|correlation| Some(convert_correlation_in_batch(correlation, &rules, &named, &self.correlations)))
+            .map(|correlation| {
+                Some(convert_correlation_in_batch(
+                    correlation,
+                    &rules,
+                    &named,
+                    &self.correlations,
+                ))
+            })
             .collect();
         drop(rules);
 
@@ -128,7 +148,9 @@ impl Batch {
                 Slot::Failed(output) => *output,
                 Slot::Rule { path, index } => {
                     // Every rule has one slot, so its rule is still there.
-                    let Some(rule) = self.rules.get_mut(index).and_then(Option::take) else { continue };
+                    let Some(rule) = self.rules.get_mut(index).and_then(Option::take) else {
+                        continue;
+                    };
                     let result = match named.remove(&index) {
                         Some(result) => result,
                         None => convert_rule(&rule),
@@ -137,10 +159,23 @@ impl Batch {
                         error.file = path.clone();
                         error
                     });
-                    RuleOutput { path, id: rule.id, title: Some(rule.title), level: rule.level, tags: rule.tags, author: rule.author, result }
+                    RuleOutput {
+                        path,
+                        id: rule.id,
+                        title: Some(rule.title),
+                        level: rule.level,
+                        tags: rule.tags,
+                        author: rule.author,
+                        result,
+                    }
                 }
                 Slot::Correlation { path, index } => {
-                    let (Some(result), Some(correlation)) = (correlation_results.get_mut(index).and_then(Option::take), self.correlations.get(index)) else { continue };
+                    let (Some(result), Some(correlation)) = (
+                        correlation_results.get_mut(index).and_then(Option::take),
+                        self.correlations.get(index),
+                    ) else {
+                        continue;
+                    };
                     let result = result
                         .map(|mut conversion| {
                             for warning in &mut conversion.warnings {
@@ -171,7 +206,9 @@ impl Batch {
 
 /// Returns the index of the first rule whose id or name is `reference`.
 fn find_rule(rules: &[&Rule], reference: &str) -> Option<usize> {
-    rules.iter().position(|rule| rule.id.as_deref() == Some(reference) || rule.name.as_deref() == Some(reference))
+    rules.iter().position(|rule| {
+        rule.id.as_deref() == Some(reference) || rule.name.as_deref() == Some(reference)
+    })
 }
 
 /// Finds the rules a correlation names among the batch and converts the correlation.
@@ -183,25 +220,45 @@ fn convert_correlation_in_batch(
 ) -> Result<Conversion, ConvertError> {
     let mut named = Vec::with_capacity(correlation.rules.len());
     for reference in &correlation.rules {
-        let names = |id: &Option<String>, name: &Option<String>| id.as_deref() == Some(reference) || name.as_deref() == Some(reference);
-        let found = find_rule(rules, reference).and_then(|index| conversions.get(&index).map(|conversion| (index, conversion)));
+        let names = |id: &Option<String>, name: &Option<String>| {
+            id.as_deref() == Some(reference) || name.as_deref() == Some(reference)
+        };
+        let found = find_rule(rules, reference).and_then(|index| {
+            conversions
+                .get(&index)
+                .map(|conversion| (index, conversion))
+        });
         let Some((index, conversion)) = found else {
             let message = if correlations.iter().any(|c| names(&c.id, &c.name)) {
                 format!("the correlation names the correlation '{reference}'; correlations of correlations are not converted")
             } else {
                 format!("the correlation names rule '{reference}', which is not among the converted rules; convert it in the same run")
             };
-            return Err(ConvertError { kind: ConvertErrorKind::UnsupportedFeature, file: None, position: Some(correlation.rules_position), item: None, message });
+            return Err(ConvertError {
+                kind: ConvertErrorKind::UnsupportedFeature,
+                file: None,
+                position: Some(correlation.rules_position),
+                item: None,
+                message,
+            });
         };
         let conversion = conversion.as_ref().map_err(|error| ConvertError {
             kind: error.kind,
             file: None,
             position: Some(correlation.rules_position),
             item: None,
-            message: format!("rule '{reference}' named by the correlation did not convert: {}", error.message),
+            message: format!(
+                "rule '{reference}' named by the correlation did not convert: {}",
+                error.message
+            ),
         })?;
         let rule = rules[index];
-        named.push(CorrelatedRule { reference: reference.as_str(), name: rule.name.as_deref(), id: rule.id.as_deref(), conversion });
+        named.push(CorrelatedRule {
+            reference: reference.as_str(),
+            name: rule.name.as_deref(),
+            id: rule.id.as_deref(),
+            conversion,
+        });
     }
     kql::convert_correlation(correlation, &named)
 }
@@ -220,7 +277,9 @@ pub fn convert_rule(rule: &Rule) -> Result<Conversion, ConvertError> {
         service: rule.logsource.service.as_deref(),
     };
     let mut conversion = kql::convert(logsource, &rule.conditions).map_err(|mut error| {
-        if error.kind == ConvertErrorKind::UnknownLogSource || error.kind == ConvertErrorKind::NoDataSource {
+        if error.kind == ConvertErrorKind::UnknownLogSource
+            || error.kind == ConvertErrorKind::NoDataSource
+        {
             error.position.get_or_insert(rule.logsource.position);
         }
         error
@@ -247,6 +306,12 @@ fn parse_failure(path: Option<String>, error: sigma::Error) -> RuleOutput {
         level: label.level,
         tags: label.tags,
         author: label.author,
-        result: Err(ConvertError { kind: ConvertErrorKind::Parse, file: error.file.or(path), position, item: error.item, message }),
+        result: Err(ConvertError {
+            kind: ConvertErrorKind::Parse,
+            file: error.file.or(path),
+            position,
+            item: error.item,
+            message,
+        }),
     }
 }

@@ -68,7 +68,11 @@ pub enum Test {
     /// `|lt`, `|lte`, `|gt`, `|gte`: a numeric comparison.
     Compare { op: CompareOp, value: Number },
     /// `|fieldref`: the field equals (or contains, starts or ends with) another field.
-    FieldRef { other: String, kind: FieldRefKind, cased: bool },
+    FieldRef {
+        other: String,
+        kind: FieldRefKind,
+        cased: bool,
+    },
     /// `|minute`, `|hour`, ...: a part of a timestamp field equals a number.
     TimePart { part: TimePart, value: i64 },
 }
@@ -125,8 +129,14 @@ impl fmt::Display for Number {
 /// An IP network from `|cidr`, already validated and normalised (host bits cleared).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Network {
-    V4 { address: std::net::Ipv4Addr, prefix: u8 },
-    V6 { address: std::net::Ipv6Addr, prefix: u8 },
+    V4 {
+        address: std::net::Ipv4Addr,
+        prefix: u8,
+    },
+    V6 {
+        address: std::net::Ipv6Addr,
+        prefix: u8,
+    },
 }
 
 impl fmt::Display for Network {
@@ -163,7 +173,9 @@ impl Pattern {
         if text.is_empty() {
             return Pattern { parts: Vec::new() };
         }
-        Pattern { parts: vec![PatternPart::Literal(text)] }
+        Pattern {
+            parts: vec![PatternPart::Literal(text)],
+        }
     }
 
     /// Appends literal text, merging it with a literal already at the end.
@@ -213,7 +225,9 @@ impl Pattern {
 
     /// Returns `true` when the pattern has no wildcard token.
     pub fn is_literal(&self) -> bool {
-        self.parts.iter().all(|p| matches!(p, PatternPart::Literal(_)))
+        self.parts
+            .iter()
+            .all(|p| matches!(p, PatternPart::Literal(_)))
     }
 }
 

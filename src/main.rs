@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sigma_mde::{Batch, ConvertOptions, RuleOutput};
 
 #[derive(Parser)]
-#[command(name = "sigma-mde", version, about = "Convert Sigma rules to Microsoft Defender for Endpoint Advanced Hunting queries (KQL)")]
+#[command(
+    name = "sigma-mde",
+    version,
+    about = "Convert Sigma rules to Microsoft Defender for Endpoint Advanced Hunting queries (KQL)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,7 +73,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command {
@@ -113,7 +121,12 @@ fn run_convert(args: &ConvertArgs) -> ExitCode {
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => match fs::File::create(path) {
             Ok(file) => Box::new(io::BufWriter::new(file)),
-            Err(error) => return usage_error(&format!("cannot create output file {}: {error}", path.display())),
+            Err(error) => {
+                return usage_error(&format!(
+                    "cannot create output file {}: {error}",
+                    path.display()
+                ))
+            }
         },
         None => Box::new(io::BufWriter::new(io::stdout().lock())),
     };
@@ -173,7 +186,9 @@ const MAX_RULE_FILE_BYTES: u64 = 16 * 1024 * 1024;
 fn read_rule_file(path: &Path) -> Result<Vec<u8>, String> {
     // The size comes from the open file, so the file is looked up once.
     let file = fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
-    let metadata = file.metadata().map_err(|e| format!("cannot read file: {e}"))?;
+    let metadata = file
+        .metadata()
+        .map_err(|e| format!("cannot read file: {e}"))?;
     if metadata.len() > MAX_RULE_FILE_BYTES {
         return Err(format!(
             "file is {} bytes, larger than the {MAX_RULE_FILE_BYTES}-byte limit for a rule file; split it",
@@ -191,28 +206,41 @@ fn read_rule_file(path: &Path) -> Result<Vec<u8>, String> {
 fn read_placeholders(args: &ConvertArgs) -> Result<HashMap<String, Vec<String>>, String> {
     let mut placeholders: HashMap<String, Vec<String>> = HashMap::new();
     if let Some(path) = &args.placeholders_file {
-        let text = fs::read_to_string(path).map_err(|e| format!("cannot read placeholders file {}: {e}", path.display()))?;
-        let parsed: BTreeMap<String, Vec<String>> = serde_saphyr::from_str(&text)
-            .map_err(|e| format!("invalid placeholders file {}: {e}; expected a map of names to lists of strings", path.display()))?;
+        let text = fs::read_to_string(path)
+            .map_err(|e| format!("cannot read placeholders file {}: {e}", path.display()))?;
+        let parsed: BTreeMap<String, Vec<String>> = serde_saphyr::from_str(&text).map_err(|e| {
+            format!(
+                "invalid placeholders file {}: {e}; expected a map of names to lists of strings",
+                path.display()
+            )
+        })?;
         placeholders.extend(parsed);
     }
     for entry in &args.placeholder {
         let Some((name, values)) = entry.split_once('=') else {
-            return Err(format!("invalid --placeholder '{entry}': expected NAME=V1,V2"));
+            return Err(format!(
+                "invalid --placeholder '{entry}': expected NAME=V1,V2"
+            ));
         };
         if name.is_empty() {
-            return Err(format!("invalid --placeholder '{entry}': the name is empty"));
+            return Err(format!(
+                "invalid --placeholder '{entry}': the name is empty"
+            ));
         }
         if values.is_empty() {
             return Err(format!("invalid --placeholder '{entry}': no values after '='; give at least one, as NAME=V1,V2"));
         }
-        placeholders.insert(name.to_owned(), values.split(',').map(str::to_owned).collect());
+        placeholders.insert(
+            name.to_owned(),
+            values.split(',').map(str::to_owned).collect(),
+        );
     }
     Ok(placeholders)
 }
 
 fn collect_rule_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
-    let metadata = fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let metadata =
+        fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if metadata.is_file() {
         files.push(path.to_path_buf());
         return Ok(());
@@ -223,7 +251,11 @@ fn collect_rule_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), Strin
     // gives the path order without comparing every path component by component.
     let mut entries: Vec<(std::ffi::OsString, PathBuf, Option<fs::FileType>)> = fs::read_dir(path)
         .map_err(|e| format!("cannot list folder {}: {e}", path.display()))?
-        .filter_map(|entry| entry.ok().map(|e| (e.file_name(), e.path(), e.file_type().ok())))
+        .filter_map(|entry| {
+            entry
+                .ok()
+                .map(|e| (e.file_name(), e.path(), e.file_type().ok()))
+        })
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     for (_, entry, file_type) in entries {
@@ -233,7 +265,10 @@ fn collect_rule_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), Strin
         };
         if is_dir {
             collect_rule_files(&entry, files)?;
-        } else if entry.extension().is_some_and(|ext| ext == "yml" || ext == "yaml") {
+        } else if entry
+            .extension()
+            .is_some_and(|ext| ext == "yml" || ext == "yaml")
+        {
             files.push(entry);
         }
     }
@@ -250,13 +285,20 @@ fn report_diagnostics(output: &RuleOutput) {
             for warning in &conversion.warnings {
                 let path = output.path.as_deref().unwrap_or("<input>");
                 let _ = match warning.position {
-                    Some(position) => writeln!(text, "{path}:{position}: warning: {}", warning_text(warning)),
+                    Some(position) => writeln!(
+                        text,
+                        "{path}:{position}: warning: {}",
+                        warning_text(warning)
+                    ),
                     None => writeln!(text, "{path}: warning: {}", warning_text(warning)),
                 };
             }
         }
         Err(error) if error.message.contains("unresolved placeholder") => {
-            let _ = writeln!(text, "{error}; give their values with --placeholder NAME=V1,V2 or --placeholders FILE");
+            let _ = writeln!(
+                text,
+                "{error}; give their values with --placeholder NAME=V1,V2 or --placeholders FILE"
+            );
         }
         Err(error) => {
             let _ = writeln!(text, "{error}");
@@ -345,7 +387,10 @@ fn write_jsonl(out: &mut dyn Write, output: &RuleOutput) -> io::Result<()> {
             line.warnings = conversion.warnings.iter().map(|w| w.to_string()).collect();
         }
         Err(error) => {
-            line.error = Some(JsonError { kind: error.kind.name(), message: error.to_string() });
+            line.error = Some(JsonError {
+                kind: error.kind.name(),
+                message: error.to_string(),
+            });
         }
     }
     serde_json::to_writer(&mut *out, &line)?;
@@ -387,7 +432,11 @@ impl Summary {
             self.converted, self.with_warnings, self.failed
         );
         if !self.by_reason.is_empty() {
-            let reasons: Vec<String> = self.by_reason.iter().map(|(reason, count)| format!("{reason} {count}")).collect();
+            let reasons: Vec<String> = self
+                .by_reason
+                .iter()
+                .map(|(reason, count)| format!("{reason} {count}"))
+                .collect();
             line.push_str(": ");
             line.push_str(&reasons.join(", "));
         }

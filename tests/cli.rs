@@ -44,21 +44,31 @@ detection:
 "#;
 
 fn text(output: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn convert_kql_format_and_exit_zero() {
     let dir = temp_dir("kql");
     let rule = write(&dir, "whoami.yml", GOOD);
-    let output = sigma_mde().arg("convert").arg(&rule).output().expect("binary runs");
+    let output = sigma_mde()
+        .arg("convert")
+        .arg(&rule)
+        .output()
+        .expect("binary runs");
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert_eq!(
         stdout,
         "// Whoami (11111111-2222-4333-8444-555555555555)\n// author: Example Author\nDeviceProcessEvents\n| where ActionType == \"ProcessCreated\" and FolderPath endswith @\"\\whoami.exe\"\n"
     );
-    assert!(stderr.contains("1 converted (0 with warnings), 0 failed"), "{stderr}");
+    assert!(
+        stderr.contains("1 converted (0 with warnings), 0 failed"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -67,13 +77,32 @@ fn convert_folder_continues_after_failure() {
     write(&dir, "a_bad.yml", BAD_FIELD);
     write(&dir, "nested/b_good.yaml", GOOD);
     write(&dir, "notes.txt", "not a rule");
-    let output = sigma_mde().arg("convert").arg(&dir).output().expect("binary runs");
+    let output = sigma_mde()
+        .arg("convert")
+        .arg(&dir)
+        .output()
+        .expect("binary runs");
     let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "a failed rule gives exit status 1");
-    assert!(stdout.contains("FolderPath endswith @\"\\whoami.exe\""), "the good rule still converts: {stdout}");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a failed rule gives exit status 1"
+    );
+    assert!(
+        stdout.contains("FolderPath endswith @\"\\whoami.exe\""),
+        "the good rule still converts: {stdout}"
+    );
     let bad = dir.join("a_bad.yml").display().to_string();
-    assert!(stderr.contains(&format!("{bad}:5:9: in detection item 'selection': field 'NoSuchField' has no column")), "{stderr}");
-    assert!(stderr.contains("1 converted (0 with warnings), 1 failed: unmapped-field 1"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{bad}:5:9: in detection item 'selection': field 'NoSuchField' has no column"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 converted (0 with warnings), 1 failed: unmapped-field 1"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -81,9 +110,16 @@ fn convert_jsonl_objects() {
     let dir = temp_dir("jsonl");
     write(&dir, "a.yml", GOOD);
     write(&dir, "b.yml", BAD_FIELD);
-    let output = sigma_mde().args(["convert", "--format", "jsonl"]).arg(&dir).output().expect("binary runs");
+    let output = sigma_mde()
+        .args(["convert", "--format", "jsonl"])
+        .arg(&dir)
+        .output()
+        .expect("binary runs");
     let (stdout, _) = text(&output);
-    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
     assert_eq!(lines.len(), 2);
 
     let good = &lines[0];
@@ -93,13 +129,19 @@ fn convert_jsonl_objects() {
     assert_eq!(good["tags"], serde_json::json!(["attack.discovery"]));
     assert_eq!(good["tables"], serde_json::json!(["DeviceProcessEvents"]));
     assert_eq!(good["warnings"], serde_json::json!([]));
-    assert!(good["queries"][0].as_str().expect("query string").starts_with("DeviceProcessEvents\n| where "));
+    assert!(good["queries"][0]
+        .as_str()
+        .expect("query string")
+        .starts_with("DeviceProcessEvents\n| where "));
     assert!(good.get("error").is_none());
 
     let bad = &lines[1];
     assert!(bad.get("queries").is_none(), "a failed rule has no queries");
     assert_eq!(bad["error"]["kind"], "unmapped-field");
-    assert!(bad["error"]["message"].as_str().expect("message").contains("NoSuchField"));
+    assert!(bad["error"]["message"]
+        .as_str()
+        .expect("message")
+        .contains("NoSuchField"));
     assert!(bad["path"].as_str().expect("path").ends_with("b.yml"));
 }
 
@@ -119,22 +161,46 @@ detection:
     );
     let out = dir.join("out.kql");
     let status = sigma_mde()
-        .args(["convert", "--placeholder", r"AdminTools=C:\Tools\a.exe,C:\Tools\b.exe", "-o"])
+        .args([
+            "convert",
+            "--placeholder",
+            r"AdminTools=C:\Tools\a.exe,C:\Tools\b.exe",
+            "-o",
+        ])
         .arg(&out)
         .arg(&rule)
         .status()
         .expect("binary runs");
     assert_eq!(status.code(), Some(0));
     let written = std::fs::read_to_string(&out).expect("output file written");
-    assert!(written.contains(r#"FolderPath in~ (@"C:\Tools\a.exe", @"C:\Tools\b.exe")"#), "{written}");
+    assert!(
+        written.contains(r#"FolderPath in~ (@"C:\Tools\a.exe", @"C:\Tools\b.exe")"#),
+        "{written}"
+    );
 
-    let file = write(&dir, "placeholders.yml", "AdminTools:\n  - 'C:\\Tools\\c.exe'\n");
-    let output = sigma_mde().args(["convert", "--placeholders"]).arg(&file).arg(&rule).output().expect("binary runs");
+    let file = write(
+        &dir,
+        "placeholders.yml",
+        "AdminTools:\n  - 'C:\\Tools\\c.exe'\n",
+    );
+    let output = sigma_mde()
+        .args(["convert", "--placeholders"])
+        .arg(&file)
+        .arg(&rule)
+        .output()
+        .expect("binary runs");
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stdout.contains(r#"FolderPath =~ @"C:\Tools\c.exe""#), "{stdout}");
+    assert!(
+        stdout.contains(r#"FolderPath =~ @"C:\Tools\c.exe""#),
+        "{stdout}"
+    );
 
-    let output = sigma_mde().arg("convert").arg(&rule).output().expect("binary runs");
+    let output = sigma_mde()
+        .arg("convert")
+        .arg(&rule)
+        .output()
+        .expect("binary runs");
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr.contains("%AdminTools%"), "{stderr}");
@@ -142,14 +208,28 @@ detection:
 
 #[test]
 fn usage_errors_exit_two() {
-    let status = sigma_mde().args(["convert"]).output().expect("binary runs").status;
+    let status = sigma_mde()
+        .args(["convert"])
+        .output()
+        .expect("binary runs")
+        .status;
     assert_eq!(status.code(), Some(2), "missing PATH");
-    let status = sigma_mde().args(["convert", "--format", "xml", "."]).output().expect("binary runs").status;
+    let status = sigma_mde()
+        .args(["convert", "--format", "xml", "."])
+        .output()
+        .expect("binary runs")
+        .status;
     assert_eq!(status.code(), Some(2), "unknown format");
-    let output = sigma_mde().args(["convert", "/no/such/folder"]).output().expect("binary runs");
+    let output = sigma_mde()
+        .args(["convert", "/no/such/folder"])
+        .output()
+        .expect("binary runs");
     assert_eq!(output.status.code(), Some(2), "missing path");
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read /no/such/folder"));
-    let output = sigma_mde().args(["convert", "--placeholder", "novalue", "."]).output().expect("binary runs");
+    let output = sigma_mde()
+        .args(["convert", "--placeholder", "novalue", "."])
+        .output()
+        .expect("binary runs");
     assert_eq!(output.status.code(), Some(2), "malformed placeholder");
     assert!(String::from_utf8_lossy(&output.stderr).contains("expected NAME=V1,V2"));
 }
@@ -160,10 +240,19 @@ fn list_prints_mapping() {
     let (stdout, _) = text(&output);
     assert_eq!(output.status.code(), Some(0));
     assert!(stdout.starts_with("Log sources\n"), "{stdout}");
-    assert!(stdout.contains("product=windows category=process_creation"), "{stdout}");
-    assert!(stdout.contains("Windows events without a Defender data source"), "{stdout}");
+    assert!(
+        stdout.contains("product=windows category=process_creation"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Windows events without a Defender data source"),
+        "{stdout}"
+    );
 
-    let output = sigma_mde().args(["list", "--format", "markdown"]).output().expect("binary runs");
+    let output = sigma_mde()
+        .args(["list", "--format", "markdown"])
+        .output()
+        .expect("binary runs");
     let (stdout, _) = text(&output);
     assert_eq!(stdout, sigma_mde::coverage::render_markdown());
 }
@@ -185,10 +274,17 @@ detection:
     condition: selection
 "#,
     );
-    let output = sigma_mde().args(["convert", "--format", "jsonl"]).arg(&dir).output().expect("binary runs");
+    let output = sigma_mde()
+        .args(["convert", "--format", "jsonl"])
+        .arg(&dir)
+        .output()
+        .expect("binary runs");
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr.contains("give their values with --placeholder NAME=V1,V2"), "{stderr}");
+    assert!(
+        stderr.contains("give their values with --placeholder NAME=V1,V2"),
+        "{stderr}"
+    );
     let line: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
     assert_eq!(line["title"], "Service account logon");
     assert_eq!(line["id"], "22222222-3333-4444-8555-666666666666");

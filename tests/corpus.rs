@@ -18,7 +18,10 @@ fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in entries {
         if entry.is_dir() {
             rule_files(&entry, out);
-        } else if entry.extension().is_some_and(|ext| ext == "yml" || ext == "yaml") {
+        } else if entry
+            .extension()
+            .is_some_and(|ext| ext == "yml" || ext == "yaml")
+        {
             out.push(entry);
         }
     }
@@ -34,20 +37,35 @@ fn convert_corpus(shared: &Path) -> Vec<RuleOutput> {
     let contents: Vec<(String, Vec<u8>)> = files
         .iter()
         .map(|path| {
-            let relative = path.strip_prefix(&root).expect("file is under the corpus root");
-            (relative.to_string_lossy().into_owned(), std::fs::read(path).expect("rule file is readable"))
+            let relative = path
+                .strip_prefix(&root)
+                .expect("file is under the corpus root");
+            (
+                relative.to_string_lossy().into_owned(),
+                std::fs::read(path).expect("rule file is readable"),
+            )
         })
         .collect();
-    convert_batch(contents.iter().map(|(path, bytes)| (Some(path.clone()), bytes.as_slice())), &ConvertOptions::default())
+    convert_batch(
+        contents
+            .iter()
+            .map(|(path, bytes)| (Some(path.clone()), bytes.as_slice())),
+        &ConvertOptions::default(),
+    )
 }
 
 fn is_windows(output: &RuleOutput) -> bool {
-    output.path.as_deref().is_some_and(|p| p.starts_with("rules/windows/"))
+    output
+        .path
+        .as_deref()
+        .is_some_and(|p| p.starts_with("rules/windows/"))
 }
 
 #[test]
 fn corpus_outcomes_by_reason() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let outputs = convert_corpus(&shared);
     assert_eq!(outputs.len(), 3141, "one output per rule");
 
@@ -70,7 +88,10 @@ fn corpus_outcomes_by_reason() {
     println!("outcomes: {by_reason:?}; windows: {windows_converted} of {windows_total}");
 
     assert_eq!(windows_total, 2407);
-    assert!(windows_converted >= 1900, "only {windows_converted} of 2,407 Windows rules converted");
+    assert!(
+        windows_converted >= 1900,
+        "only {windows_converted} of 2,407 Windows rules converted"
+    );
     let expected: BTreeMap<&str, usize> = [
         ("converted", 2261),
         ("no-data-source", 181),
@@ -81,17 +102,27 @@ fn corpus_outcomes_by_reason() {
     ]
     .into_iter()
     .collect();
-    assert_eq!(by_reason, expected, "corpus outcomes changed; update the figures if the change is intended");
+    assert_eq!(
+        by_reason, expected,
+        "corpus outcomes changed; update the figures if the change is intended"
+    );
     assert_eq!(windows_converted, 2060);
 }
 
 #[test]
 fn corpus_queries_never_empty() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     for output in convert_corpus(&shared) {
         let path = output.path.as_deref().unwrap_or("?");
-        let Ok(conversion) = &output.result else { continue };
-        assert!(!conversion.queries.is_empty(), "{path}: converted without a query");
+        let Ok(conversion) = &output.result else {
+            continue;
+        };
+        assert!(
+            !conversion.queries.is_empty(),
+            "{path}: converted without a query"
+        );
         for query in &conversion.queries {
             let (_, filter) = query
                 .split_once("| where ")
@@ -99,32 +130,59 @@ fn corpus_queries_never_empty() {
             let filter = filter.trim();
             assert!(!filter.is_empty(), "{path}: empty where clause");
             assert_ne!(filter, "true", "{path}: always-true query");
-            assert!(!filter.starts_with("true "), "{path}: always-true query:\n{query}");
-            assert!(!query.contains("| where true"), "{path}: always-true clause:\n{query}");
-            assert!(!query.contains("| where false"), "{path}: never-true clause:\n{query}");
+            assert!(
+                !filter.starts_with("true "),
+                "{path}: always-true query:\n{query}"
+            );
+            assert!(
+                !query.contains("| where true"),
+                "{path}: always-true clause:\n{query}"
+            );
+            assert!(
+                !query.contains("| where false"),
+                "{path}: never-true clause:\n{query}"
+            );
         }
     }
 }
 
 #[test]
 fn corpus_queries_pass_kql_check() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let mut queries = Vec::new();
     for output in convert_corpus(&shared) {
         if let Ok(conversion) = &output.result {
             for (i, query) in conversion.queries.iter().enumerate() {
-                queries.push((format!("{}#{i}", output.path.as_deref().unwrap_or("?")), query.clone()));
+                queries.push((
+                    format!("{}#{i}", output.path.as_deref().unwrap_or("?")),
+                    query.clone(),
+                ));
             }
         }
     }
-    assert!(queries.len() > 2000, "expected more than 2,000 corpus queries, got {}", queries.len());
-    let Some(failures) = common::kql_check(&shared, "corpus", &queries) else { return };
-    assert!(failures.is_empty(), "{} corpus queries fail kql-check:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        queries.len() > 2000,
+        "expected more than 2,000 corpus queries, got {}",
+        queries.len()
+    );
+    let Some(failures) = common::kql_check(&shared, "corpus", &queries) else {
+        return;
+    };
+    assert!(
+        failures.is_empty(),
+        "{} corpus queries fail kql-check:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn corpus_oracle_finds_recorded_events() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let mut lines = String::new();
     for output in convert_corpus(&shared) {
         let path = output.path.clone().unwrap_or_default();
@@ -135,8 +193,17 @@ fn corpus_oracle_finds_recorded_events() {
         lines.push_str(&line.to_string());
         lines.push('\n');
     }
-    let Some(report) = common::oracle_check(&shared, "corpus", &lines) else { return };
+    let Some(report) = common::oracle_check(&shared, "corpus", &lines) else {
+        return;
+    };
     println!("{}", report.summary);
-    assert_eq!(report.missed, Vec::<String>::new(), "rules whose query misses their own recorded event");
-    assert_eq!(report.matched, 184, "rules whose query finds their recorded event");
+    assert_eq!(
+        report.missed,
+        Vec::<String>::new(),
+        "rules whose query misses their own recorded event"
+    );
+    assert_eq!(
+        report.matched, 184,
+        "rules whose query finds their recorded event"
+    );
 }

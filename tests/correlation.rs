@@ -33,12 +33,21 @@ detection:
 
 fn convert_with(correlation: &str) -> Vec<RuleOutput> {
     let text = format!("{BASE_RULES}---\n{correlation}");
-    convert_file(text.as_bytes(), Some("correlation.yml"), &ConvertOptions::default())
+    convert_file(
+        text.as_bytes(),
+        Some("correlation.yml"),
+        &ConvertOptions::default(),
+    )
 }
 
 fn correlation_query(outputs: &[RuleOutput]) -> String {
-    let output = outputs.last().expect("the correlation is the last document");
-    let conversion = output.result.as_ref().unwrap_or_else(|e| panic!("correlation failed: {e}"));
+    let output = outputs
+        .last()
+        .expect("the correlation is the last document");
+    let conversion = output
+        .result
+        .as_ref()
+        .unwrap_or_else(|e| panic!("correlation failed: {e}"));
     assert_eq!(conversion.queries.len(), 1);
     conversion.queries[0].clone()
 }
@@ -66,7 +75,12 @@ correlation:
 | where EventCount >= 5"#
     );
     let warnings = &outputs[3].result.as_ref().expect("converted").warnings;
-    assert!(warnings.iter().any(|w| w.message.contains("fixed time bins of 10m")), "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.message.contains("fixed time bins of 10m")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -134,9 +148,18 @@ correlation:
     timespan: 5m
 "#,
     );
-    let error = ordered.last().expect("output").result.as_ref().expect_err("ordered is not converted");
+    let error = ordered
+        .last()
+        .expect("output")
+        .result
+        .as_ref()
+        .expect_err("ordered is not converted");
     assert_eq!(error.kind, ConvertErrorKind::UnsupportedFeature);
-    assert!(error.message.contains("temporal_ordered"), "{}", error.message);
+    assert!(
+        error.message.contains("temporal_ordered"),
+        "{}",
+        error.message
+    );
 
     let unknown = convert_with(
         r#"
@@ -148,7 +171,12 @@ correlation:
     condition: {gte: 2}
 "#,
     );
-    let error = unknown.last().expect("output").result.as_ref().expect_err("unknown rule");
+    let error = unknown
+        .last()
+        .expect("output")
+        .result
+        .as_ref()
+        .expect_err("unknown rule");
     assert!(error.to_string().starts_with("correlation.yml:"), "{error}");
 }
 
@@ -165,14 +193,27 @@ correlation:
     condition: {gte: 2}
 "#,
     );
-    let error = outputs.last().expect("output").result.as_ref().expect_err("hashes cannot be grouped");
+    let error = outputs
+        .last()
+        .expect("output")
+        .result
+        .as_ref()
+        .expect_err("hashes cannot be grouped");
     assert_eq!(error.kind, ConvertErrorKind::UnmappedField);
-    assert!(error.message.contains("field 'Hashes' of rule 'whoami' cannot be grouped"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("field 'Hashes' of rule 'whoami' cannot be grouped"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
 fn correlation_queries_pass_kql_check() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let mut queries = Vec::new();
     for (label, correlation) in [
         ("event_count", "title: c\ncorrelation:\n    type: event_count\n    rules: [failed_logon, whoami]\n    group-by: [User, Computer]\n    timespan: 2w\n    condition: {gte: 5}\n"),
@@ -187,7 +228,13 @@ fn correlation_queries_pass_kql_check() {
         }
     }
     assert_eq!(queries.len(), 4);
-    assert!(queries[0].1.contains("Computer = DeviceName"), "{}", queries[0].1);
-    let Some(failures) = common::kql_check(&shared, "correlation", &queries) else { return };
+    assert!(
+        queries[0].1.contains("Computer = DeviceName"),
+        "{}",
+        queries[0].1
+    );
+    let Some(failures) = common::kql_check(&shared, "correlation", &queries) else {
+        return;
+    };
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -180,10 +180,17 @@ fn macro_reports_spec_problems() {
         macros.display().to_string()
     );
     sync_file(&root.join("Cargo.toml"), manifest.as_bytes());
-    sync_file(&root.join("Cargo.lock"), &std::fs::read(manifest_dir().join("Cargo.lock")).unwrap());
-    let fixture = std::fs::read(manifest_dir().join("tests/fixtures/mapping/dup_event.yaml")).unwrap();
+    sync_file(
+        &root.join("Cargo.lock"),
+        &std::fs::read(manifest_dir().join("Cargo.lock")).unwrap(),
+    );
+    let fixture =
+        std::fs::read(manifest_dir().join("tests/fixtures/mapping/dup_event.yaml")).unwrap();
     sync_file(&root.join("mapping.yaml"), &fixture);
-    sync_file(&root.join("src/lib.rs"), b"sigma_mde_macros::mapping_enums!(\"mapping.yaml\");\n");
+    sync_file(
+        &root.join("src/lib.rs"),
+        b"sigma_mde_macros::mapping_enums!(\"mapping.yaml\");\n",
+    );
 
     let output = cargo(&root, &["build"]);
     let stderr = String::from_utf8_lossy(&output.stderr);

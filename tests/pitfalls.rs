@@ -11,14 +11,18 @@ use sigma_mde::{convert_file, ConvertErrorKind, ConvertOptions, RuleOutput};
 
 fn convert_case(shared: &Path, name: &str, options: &ConvertOptions) -> RuleOutput {
     let path = shared.join("cases").join("known-pitfalls").join(name);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let bytes =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut outputs = convert_file(&bytes, Some(name), options);
     assert_eq!(outputs.len(), 1, "{name} holds one rule");
     outputs.remove(0)
 }
 
 fn only_query(output: &RuleOutput) -> &str {
-    let conversion = output.result.as_ref().unwrap_or_else(|e| panic!("conversion failed: {e}"));
+    let conversion = output
+        .result
+        .as_ref()
+        .unwrap_or_else(|e| panic!("conversion failed: {e}"));
     assert_eq!(conversion.queries.len(), 1);
     &conversion.queries[0]
 }
@@ -64,7 +68,9 @@ const EXPECTED: &[(&str, &str)] = &[
 
 #[test]
 fn pitfall_queries_exact() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     for (name, expected) in EXPECTED {
         let output = convert_case(&shared, name, &ConvertOptions::default());
         assert_eq!(only_query(&output), *expected, "query of {name}");
@@ -73,20 +79,30 @@ fn pitfall_queries_exact() {
 
 #[test]
 fn pitfall_trailing_escaped_star_warns() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let output = convert_case(&shared, "b02.yml", &ConvertOptions::default());
     let conversion = output.result.expect("b02 converts");
     assert_eq!(conversion.warnings.len(), 1);
     let warning = &conversion.warnings[0];
     assert_eq!(warning.item.as_deref(), Some("sel_plain"));
-    assert!(warning.message.contains(r"literal '*' (written '\*')"), "{}", warning.message);
+    assert!(
+        warning.message.contains(r"literal '*' (written '\*')"),
+        "{}",
+        warning.message
+    );
 }
 
 #[test]
 fn pitfall_unresolved_placeholder_rejects_rule() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let output = convert_case(&shared, "b05.yml", &ConvertOptions::default());
-    let error = output.result.expect_err("an unresolved placeholder must reject the rule");
+    let error = output
+        .result
+        .expect_err("an unresolved placeholder must reject the rule");
     assert_eq!(error.kind, ConvertErrorKind::Parse);
     assert_eq!(error.item.as_deref(), Some("filter_servers"));
     assert!(error.message.contains("%Servers%"), "{}", error.message);
@@ -95,9 +111,14 @@ fn pitfall_unresolved_placeholder_rejects_rule() {
 
 #[test]
 fn pitfall_resolved_placeholder_becomes_values() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let options = ConvertOptions {
-        placeholders: HashMap::from([("Servers".to_owned(), vec!["srv01".to_owned(), "srv02".to_owned()])]),
+        placeholders: HashMap::from([(
+            "Servers".to_owned(),
+            vec!["srv01".to_owned(), "srv02".to_owned()],
+        )]),
     };
     let output = convert_case(&shared, "b05.yml", &options);
     assert_eq!(
@@ -105,7 +126,10 @@ fn pitfall_resolved_placeholder_becomes_values() {
         r#"DeviceProcessEvents
 | where ActionType == "ProcessCreated" and (FolderPath endswith @"\rundll32.exe" or FolderPath endswith @"\regsvr32.exe") and ProcessCommandLine contains "http" and not(DeviceName in~ ("srv01", "srv02"))"#
     );
-    assert!(!only_query(&output).contains('%'), "no placeholder text may reach the query");
+    assert!(
+        !only_query(&output).contains('%'),
+        "no placeholder text may reach the query"
+    );
 }
 
 #[test]
@@ -132,12 +156,22 @@ detection:
 
 #[test]
 fn pitfall_hash_alternative_dropped_with_warning() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let output = convert_case(&shared, "b08.yml", &ConvertOptions::default());
     let conversion = output.result.expect("b08 converts");
     assert_eq!(conversion.warnings.len(), 1);
-    assert!(conversion.warnings[0].message.contains("IMPHASH"), "{}", conversion.warnings[0].message);
-    assert!(conversion.warnings[0].message.contains("narrows the match"), "{}", conversion.warnings[0].message);
+    assert!(
+        conversion.warnings[0].message.contains("IMPHASH"),
+        "{}",
+        conversion.warnings[0].message
+    );
+    assert!(
+        conversion.warnings[0].message.contains("narrows the match"),
+        "{}",
+        conversion.warnings[0].message
+    );
 }
 
 #[test]
@@ -152,9 +186,16 @@ detection:
         Hashes|contains: 'IMPHASH=00000000000000000000000000000003'
     condition: selection and not filter
 "#;
-    let error = convert_file(under_not, Some("not.yml"), &ConvertOptions::default()).remove(0).result.expect_err("must fail");
+    let error = convert_file(under_not, Some("not.yml"), &ConvertOptions::default())
+        .remove(0)
+        .result
+        .expect_err("must fail");
     assert_eq!(error.kind, ConvertErrorKind::UnsupportedValue);
-    assert!(error.message.contains("would widen the match"), "{}", error.message);
+    assert!(
+        error.message.contains("would widen the match"),
+        "{}",
+        error.message
+    );
 
     let in_and = br#"
 title: hash in and
@@ -165,8 +206,17 @@ detection:
         Hashes|contains: 'IMPHASH=00000000000000000000000000000003'
     condition: selection
 "#;
-    let error = convert_file(in_and, Some("and.yml"), &ConvertOptions::default()).remove(0).result.expect_err("must fail");
-    assert!(error.message.contains("inside an AND would widen the match"), "{}", error.message);
+    let error = convert_file(in_and, Some("and.yml"), &ConvertOptions::default())
+        .remove(0)
+        .result
+        .expect_err("must fail");
+    assert!(
+        error
+            .message
+            .contains("inside an AND would widen the match"),
+        "{}",
+        error.message
+    );
 
     let alone = br#"
 title: hash alone
@@ -176,14 +226,30 @@ detection:
         Hashes|contains: 'IMPHASH=00000000000000000000000000000003'
     condition: selection
 "#;
-    let error = convert_file(alone, Some("alone.yml"), &ConvertOptions::default()).remove(0).result.expect_err("must fail");
-    assert!(error.message.contains("nothing else in the condition remains"), "{}", error.message);
+    let error = convert_file(alone, Some("alone.yml"), &ConvertOptions::default())
+        .remove(0)
+        .result
+        .expect_err("must fail");
+    assert!(
+        error
+            .message
+            .contains("nothing else in the condition remains"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
 fn pitfall_expected_queries_pass_kql_check() {
-    let Some(shared) = common::shared_dir() else { return };
-    let queries: Vec<(String, String)> = EXPECTED.iter().map(|(name, query)| (name.to_string(), query.to_string())).collect();
-    let Some(failures) = common::kql_check(&shared, "pitfalls", &queries) else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let queries: Vec<(String, String)> = EXPECTED
+        .iter()
+        .map(|(name, query)| (name.to_string(), query.to_string()))
+        .collect();
+    let Some(failures) = common::kql_check(&shared, "pitfalls", &queries) else {
+        return;
+    };
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -14,14 +14,30 @@ pub enum Expr {
     Or(Vec<Expr>),
     Not(Box<Expr>),
     /// `lhs op rhs`, for example `FolderPath endswith @"\cmd.exe"` or `RemotePort == 445`.
-    Compare { lhs: Operand, op: Op, rhs: Literal },
+    Compare {
+        lhs: Operand,
+        op: Op,
+        rhs: Literal,
+    },
     /// `lhs in~ ("a", "b")` or `lhs in ("a", "b")`.
-    In { lhs: Operand, cased: bool, values: Vec<Literal> },
+    In {
+        lhs: Operand,
+        cased: bool,
+        values: Vec<Literal>,
+    },
     /// `lhs op other`: a column compared with another column.
-    CompareColumns { lhs: Operand, op: Op, rhs: Operand },
+    CompareColumns {
+        lhs: Operand,
+        op: Op,
+        rhs: Operand,
+    },
     /// A function call that returns a bool, with an operand and literal arguments:
     /// `isempty(X)`, `ipv4_is_in_range(X, "10.0.0.0/8")`.
-    Call { function: &'static str, operand: Operand, arguments: Vec<Literal> },
+    Call {
+        function: &'static str,
+        operand: Operand,
+        arguments: Vec<Literal>,
+    },
     /// `coalesce(inner, false)`: a null (from a function given a value it cannot read) counts
     /// as false, so that `not(...)` around it keeps the row.
     NullAsFalse(Box<Expr>),
@@ -51,7 +67,10 @@ pub enum Op {
 impl Op {
     /// Returns `true` for `<`, `<=`, `>` and `>=`, which yield null on a null operand.
     pub const fn is_ordering(self) -> bool {
-        matches!(self, Op::Less | Op::LessOrEqual | Op::Greater | Op::GreaterOrEqual)
+        matches!(
+            self,
+            Op::Less | Op::LessOrEqual | Op::Greater | Op::GreaterOrEqual
+        )
     }
 
     /// Returns the operator as KQL writes it.
@@ -228,7 +247,10 @@ impl Expr {
     /// Builds the conjunction of `parts`, flattening nested conjunctions and dropping `true`.
     pub fn and(mut parts: Vec<Expr>) -> Expr {
         // Nothing to drop or merge (the usual case): keep the list as it is.
-        if !parts.iter().any(|p| matches!(p, Expr::Bool(_) | Expr::And(_))) {
+        if !parts
+            .iter()
+            .any(|p| matches!(p, Expr::Bool(_) | Expr::And(_)))
+        {
             return match parts.len() {
                 0 => Expr::Bool(true),
                 1 => parts.pop().unwrap_or(Expr::Bool(true)),
@@ -254,7 +276,10 @@ impl Expr {
     /// Builds the disjunction of `parts`, flattening nested disjunctions and dropping `false`.
     pub fn or(mut parts: Vec<Expr>) -> Expr {
         // Nothing to drop or merge (the usual case): keep the list as it is.
-        if !parts.iter().any(|p| matches!(p, Expr::Bool(_) | Expr::Or(_))) {
+        if !parts
+            .iter()
+            .any(|p| matches!(p, Expr::Bool(_) | Expr::Or(_)))
+        {
             return match parts.len() {
                 0 => Expr::Bool(false),
                 1 => parts.pop().unwrap_or(Expr::Bool(false)),
@@ -295,7 +320,13 @@ impl Expr {
 
     /// Appends the expression as KQL text to `out`.
     pub(crate) fn render_into(&self, out: &mut String) {
-        self.write(out, Context { nested: false, negated: false });
+        self.write(
+            out,
+            Context {
+                nested: false,
+                negated: false,
+            },
+        );
     }
 
     /// Writes the expression in its context.
@@ -312,14 +343,31 @@ impl Expr {
             }
             Expr::Not(inner) => {
                 out.push_str("not(");
-                inner.write(out, Context { nested: false, negated: true });
+                inner.write(
+                    out,
+                    Context {
+                        nested: false,
+                        negated: true,
+                    },
+                );
                 out.push(')');
             }
             Expr::Compare { lhs, op, rhs } if context.negated && op.is_ordering() => {
                 // `<` and `>` on a null operand yield null, and `not(null)` drops the row
                 // that the rule keeps, so under a negation null counts as false.
                 out.push_str("coalesce(");
-                Expr::Compare { lhs: lhs.clone(), op: *op, rhs: rhs.clone() }.write(out, Context { nested: false, negated: false });
+                Expr::Compare {
+                    lhs: lhs.clone(),
+                    op: *op,
+                    rhs: rhs.clone(),
+                }
+                .write(
+                    out,
+                    Context {
+                        nested: false,
+                        negated: false,
+                    },
+                );
                 out.push_str(", false)");
             }
             Expr::Compare { lhs, op, rhs } => {
@@ -328,7 +376,9 @@ impl Expr {
                 out.push_str(op.text());
                 out.push(' ');
                 match (op, rhs) {
-                    (Op::MatchesRegex, Literal::String(pattern)) => write_regex_literal(pattern, out),
+                    (Op::MatchesRegex, Literal::String(pattern)) => {
+                        write_regex_literal(pattern, out)
+                    }
                     _ => rhs.write(out),
                 }
             }
@@ -350,7 +400,11 @@ impl Expr {
                 }
                 out.push(')');
             }
-            Expr::Call { function, operand, arguments } => {
+            Expr::Call {
+                function,
+                operand,
+                arguments,
+            } => {
                 out.push_str(function);
                 out.push('(');
                 operand.write(out);
@@ -362,7 +416,13 @@ impl Expr {
             }
             Expr::NullAsFalse(inner) => {
                 out.push_str("coalesce(");
-                inner.write(out, Context { nested: false, negated: context.negated });
+                inner.write(
+                    out,
+                    Context {
+                        nested: false,
+                        negated: context.negated,
+                    },
+                );
                 out.push_str(", false)");
             }
             Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -379,7 +439,12 @@ struct Context {
     negated: bool,
 }
 
-fn write_junction<E: Borrow<Expr>>(parts: &[E], separator: &str, out: &mut String, context: Context) {
+fn write_junction<E: Borrow<Expr>>(
+    parts: &[E],
+    separator: &str,
+    out: &mut String,
+    context: Context,
+) {
     let nested = context.nested;
     if nested {
         out.push('(');
@@ -388,7 +453,13 @@ fn write_junction<E: Borrow<Expr>>(parts: &[E], separator: &str, out: &mut Strin
         if i > 0 {
             out.push_str(separator);
         }
-        part.borrow().write(out, Context { nested: true, negated: context.negated });
+        part.borrow().write(
+            out,
+            Context {
+                nested: true,
+                negated: context.negated,
+            },
+        );
     }
     if nested {
         out.push(')');
@@ -472,15 +543,21 @@ enum FoldKind {
 
 fn fold_key(expr: &Expr) -> Option<(&Operand, FoldKind)> {
     match expr {
-        Expr::Compare { lhs, op: Op::Equal, rhs: Literal::String(_) } => {
-            Some((lhs, FoldKind::Equality { cased: false }))
-        }
-        Expr::Compare { lhs, op: Op::EqualCased, rhs: Literal::String(_) } => {
-            Some((lhs, FoldKind::Equality { cased: true }))
-        }
-        Expr::Compare { lhs, op: Op::EqualCased, rhs: Literal::Long(_) } => {
-            Some((lhs, FoldKind::NumberEquality))
-        }
+        Expr::Compare {
+            lhs,
+            op: Op::Equal,
+            rhs: Literal::String(_),
+        } => Some((lhs, FoldKind::Equality { cased: false })),
+        Expr::Compare {
+            lhs,
+            op: Op::EqualCased,
+            rhs: Literal::String(_),
+        } => Some((lhs, FoldKind::Equality { cased: true })),
+        Expr::Compare {
+            lhs,
+            op: Op::EqualCased,
+            rhs: Literal::Long(_),
+        } => Some((lhs, FoldKind::NumberEquality)),
         Expr::In { lhs, cased, values } => {
             if values.iter().all(|v| matches!(v, Literal::String(_))) {
                 Some((lhs, FoldKind::Equality { cased: *cased }))
@@ -495,7 +572,11 @@ fn fold_key(expr: &Expr) -> Option<(&Operand, FoldKind)> {
             op: op @ (Op::Contains | Op::StartsWith | Op::EndsWith),
             rhs: Literal::String(_),
         } => Some((lhs, FoldKind::Substring(*op))),
-        Expr::Compare { lhs, op: Op::MatchesRegex, rhs: Literal::String(_) } => Some((lhs, FoldKind::Regex)),
+        Expr::Compare {
+            lhs,
+            op: Op::MatchesRegex,
+            rhs: Literal::String(_),
+        } => Some((lhs, FoldKind::Regex)),
         _ => None,
     }
 }
@@ -546,7 +627,11 @@ fn fold_group<'a>(operand: &Operand, kind: FoldKind, group: &[&'a Expr]) -> Vec<
                 return unfolded();
             }
             let values = values.list.into_iter().cloned().collect();
-            vec![Cow::Owned(Expr::In { lhs: operand.clone(), cased, values })]
+            vec![Cow::Owned(Expr::In {
+                lhs: operand.clone(),
+                cased,
+                values,
+            })]
         }
         FoldKind::Regex => {
             if group.len() <= MAX_SUBSTRING_OR {
@@ -554,14 +639,22 @@ fn fold_group<'a>(operand: &Operand, kind: FoldKind, group: &[&'a Expr]) -> Vec<
             }
             let mut pattern = String::new();
             for (i, expr) in group.iter().enumerate() {
-                if let Expr::Compare { rhs: Literal::String(text), .. } = expr {
+                if let Expr::Compare {
+                    rhs: Literal::String(text),
+                    ..
+                } = expr
+                {
                     if i > 0 {
                         pattern.push('|');
                     }
                     push_regex_alternative(text, &mut pattern);
                 }
             }
-            vec![Cow::Owned(Expr::Compare { lhs: operand.clone(), op: Op::MatchesRegex, rhs: Literal::String(pattern) })]
+            vec![Cow::Owned(Expr::Compare {
+                lhs: operand.clone(),
+                op: Op::MatchesRegex,
+                rhs: Literal::String(pattern),
+            })]
         }
         FoldKind::Substring(op) => {
             if group.len() <= MAX_SUBSTRING_OR {
@@ -573,7 +666,11 @@ fn fold_group<'a>(operand: &Operand, kind: FoldKind, group: &[&'a Expr]) -> Vec<
             }
             pattern.push('(');
             for (i, expr) in group.iter().enumerate() {
-                if let Expr::Compare { rhs: Literal::String(text), .. } = expr {
+                if let Expr::Compare {
+                    rhs: Literal::String(text),
+                    ..
+                } = expr
+                {
                     if i > 0 {
                         pattern.push('|');
                     }
@@ -680,7 +777,10 @@ mod tests {
 
     #[test]
     fn literal_non_ascii_unchanged() {
-        assert_eq!(string_literal("ünïcödé – \u{202e}"), "\"ünïcödé – \u{202e}\"");
+        assert_eq!(
+            string_literal("ünïcödé – \u{202e}"),
+            "\"ünïcödé – \u{202e}\""
+        );
     }
 
     #[test]
@@ -728,50 +828,76 @@ mod tests {
             cmp("FileName", Op::Equal, "b.exe"),
             cmp("FileName", Op::Equal, "a.exe"),
         ]);
-        assert_eq!(expr.render(), r#"FileName in~ ("a.exe", "b.exe") or FolderPath endswith @"\x""#);
+        assert_eq!(
+            expr.render(),
+            r#"FileName in~ ("a.exe", "b.exe") or FolderPath endswith @"\x""#
+        );
     }
 
     #[test]
     fn cased_equality_folds_into_in() {
-        let expr = Expr::or(vec![cmp("FileName", Op::EqualCased, "A"), cmp("FileName", Op::EqualCased, "B")]);
+        let expr = Expr::or(vec![
+            cmp("FileName", Op::EqualCased, "A"),
+            cmp("FileName", Op::EqualCased, "B"),
+        ]);
         assert_eq!(expr.render(), r#"FileName in ("A", "B")"#);
     }
 
     #[test]
     fn mixed_case_equalities_stay_apart() {
-        let expr = Expr::or(vec![cmp("FileName", Op::EqualCased, "A"), cmp("FileName", Op::Equal, "b")]);
+        let expr = Expr::or(vec![
+            cmp("FileName", Op::EqualCased, "A"),
+            cmp("FileName", Op::Equal, "b"),
+        ]);
         assert_eq!(expr.render(), r#"FileName == "A" or FileName =~ "b""#);
     }
 
     #[test]
     fn long_contains_list_becomes_regex() {
-        let parts: Vec<Expr> =
-            (0..20).map(|i| cmp("ProcessCommandLine", Op::Contains, &format!("a.{i}"))).collect();
+        let parts: Vec<Expr> = (0..20)
+            .map(|i| cmp("ProcessCommandLine", Op::Contains, &format!("a.{i}")))
+            .collect();
         let text = Expr::or(parts).render();
-        assert!(text.starts_with(r#"ProcessCommandLine matches regex @"(?i)(a\.0|a\.1|"#), "{text}");
+        assert!(
+            text.starts_with(r#"ProcessCommandLine matches regex @"(?i)(a\.0|a\.1|"#),
+            "{text}"
+        );
         assert!(text.ends_with(r#"|a\.19)""#), "{text}");
     }
 
     #[test]
     fn long_endswith_list_anchored() {
-        let parts: Vec<Expr> = (0..17).map(|i| cmp("FolderPath", Op::EndsWith, &format!(r"\{i}.exe"))).collect();
+        let parts: Vec<Expr> = (0..17)
+            .map(|i| cmp("FolderPath", Op::EndsWith, &format!(r"\{i}.exe")))
+            .collect();
         let text = Expr::or(parts).render();
-        assert!(text.starts_with(r#"FolderPath matches regex @"(?i)(\\0\.exe|"#), "{text}");
+        assert!(
+            text.starts_with(r#"FolderPath matches regex @"(?i)(\\0\.exe|"#),
+            "{text}"
+        );
         assert!(text.ends_with(r#"\\16\.exe)$""#), "{text}");
     }
 
     #[test]
     fn long_regex_list_becomes_one_alternation() {
-        let mut parts: Vec<Expr> = (0..17).map(|i| cmp("X", Op::MatchesRegex, &format!("(?i)^a{i}.*b$"))).collect();
+        let mut parts: Vec<Expr> = (0..17)
+            .map(|i| cmp("X", Op::MatchesRegex, &format!("(?i)^a{i}.*b$")))
+            .collect();
         parts.push(cmp("X", Op::MatchesRegex, "c[0-9]"));
         let text = Expr::or(parts).render();
-        assert!(text.starts_with(r#"X matches regex @"(?i:^a0.*b$)|(?i:^a1.*b$)|"#), "{text}");
+        assert!(
+            text.starts_with(r#"X matches regex @"(?i:^a0.*b$)|(?i:^a1.*b$)|"#),
+            "{text}"
+        );
         assert!(text.ends_with(r#"|(?i:^a16.*b$)|(?:c[0-9])""#), "{text}");
     }
 
     #[test]
     fn short_contains_list_stays_readable() {
-        let expr = Expr::or(vec![cmp("X", Op::Contains, "a"), cmp("X", Op::Contains, "b")]);
+        let expr = Expr::or(vec![
+            cmp("X", Op::Contains, "a"),
+            cmp("X", Op::Contains, "b"),
+        ]);
         assert_eq!(expr.render(), r#"X contains "a" or X contains "b""#);
     }
 
@@ -789,25 +915,55 @@ mod tests {
 
     #[test]
     fn constants_simplify() {
-        assert_eq!(Expr::and(vec![Expr::Bool(true), cmp("A", Op::Equal, "x")]), cmp("A", Op::Equal, "x"));
-        assert_eq!(Expr::or(vec![Expr::Bool(false), Expr::Bool(false)]), Expr::Bool(false));
-        assert_eq!(Expr::negate(Expr::negate(cmp("A", Op::Equal, "x"))), cmp("A", Op::Equal, "x"));
+        assert_eq!(
+            Expr::and(vec![Expr::Bool(true), cmp("A", Op::Equal, "x")]),
+            cmp("A", Op::Equal, "x")
+        );
+        assert_eq!(
+            Expr::or(vec![Expr::Bool(false), Expr::Bool(false)]),
+            Expr::Bool(false)
+        );
+        assert_eq!(
+            Expr::negate(Expr::negate(cmp("A", Op::Equal, "x"))),
+            cmp("A", Op::Equal, "x")
+        );
     }
 
     #[test]
     fn ordering_under_not_treats_null_as_false() {
-        let greater = Expr::Compare { lhs: Operand::Column("LocalPort"), op: Op::Greater, rhs: Literal::Long(1024) };
+        let greater = Expr::Compare {
+            lhs: Operand::Column("LocalPort"),
+            op: Op::Greater,
+            rhs: Literal::Long(1024),
+        };
         assert_eq!(greater.render(), "LocalPort > 1024");
-        assert_eq!(Expr::negate(greater.clone()).render(), "not(coalesce(LocalPort > 1024, false))");
-        let double = Expr::negate(Expr::And(vec![cmp("A", Op::Equal, "x"), Expr::negate(greater)]));
-        assert_eq!(double.render(), r#"not(A =~ "x" and not(coalesce(LocalPort > 1024, false)))"#);
+        assert_eq!(
+            Expr::negate(greater.clone()).render(),
+            "not(coalesce(LocalPort > 1024, false))"
+        );
+        let double = Expr::negate(Expr::And(vec![
+            cmp("A", Op::Equal, "x"),
+            Expr::negate(greater),
+        ]));
+        assert_eq!(
+            double.render(),
+            r#"not(A =~ "x" and not(coalesce(LocalPort > 1024, false)))"#
+        );
     }
 
     #[test]
     fn numbers_render_unquoted() {
         let expr = Expr::or(vec![
-            Expr::Compare { lhs: Operand::Column("RemotePort"), op: Op::EqualCased, rhs: Literal::Long(445) },
-            Expr::Compare { lhs: Operand::Column("RemotePort"), op: Op::EqualCased, rhs: Literal::Long(139) },
+            Expr::Compare {
+                lhs: Operand::Column("RemotePort"),
+                op: Op::EqualCased,
+                rhs: Literal::Long(445),
+            },
+            Expr::Compare {
+                lhs: Operand::Column("RemotePort"),
+                op: Op::EqualCased,
+                rhs: Literal::Long(139),
+            },
         ]);
         assert_eq!(expr.render(), "RemotePort in (445, 139)");
     }

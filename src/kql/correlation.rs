@@ -26,8 +26,12 @@ pub struct CorrelatedRule<'a> {
 
 /// Converts a correlation whose named rules are `rules`, in the order the correlation lists
 /// them.
-pub fn convert_correlation(correlation: &Correlation, rules: &[CorrelatedRule<'_>]) -> Result<Conversion, ConvertError> {
-    let unsupported = |message: String| ConvertError::new(ConvertErrorKind::UnsupportedFeature, message);
+pub fn convert_correlation(
+    correlation: &Correlation,
+    rules: &[CorrelatedRule<'_>],
+) -> Result<Conversion, ConvertError> {
+    let unsupported =
+        |message: String| ConvertError::new(ConvertErrorKind::UnsupportedFeature, message);
     let (aggregate_name, aggregate) = match correlation.kind {
         CorrelationType::EventCount => ("EventCount", "count()"),
         CorrelationType::ValueCount => ("ValueCount", "count_distinct(SigmaValue)"),
@@ -48,7 +52,9 @@ pub fn convert_correlation(correlation: &Correlation, rules: &[CorrelatedRule<'_
         }
     };
     if rules.is_empty() {
-        return Err(unsupported("the correlation names no rule to correlate".to_owned()));
+        return Err(unsupported(
+            "the correlation names no rule to correlate".to_owned(),
+        ));
     }
 
     let mut warnings: Vec<Warning> = Vec::new();
@@ -61,19 +67,33 @@ pub fn convert_correlation(correlation: &Correlation, rules: &[CorrelatedRule<'_
             )));
         }
         for warning in &rule.conversion.warnings {
-            warnings.push(Warning { position: None, item: None, message: format!("in rule '{}': {}", rule.reference, warning.message) });
+            warnings.push(Warning {
+                position: None,
+                item: None,
+                message: format!("in rule '{}': {}", rule.reference, warning.message),
+            });
         }
     }
 
-    let group_columns: Vec<String> = correlation.group_by.iter().map(|field| identifier(field)).collect();
+    let group_columns: Vec<String> = correlation
+        .group_by
+        .iter()
+        .map(|field| identifier(field))
+        .collect();
     let value_field = match correlation.kind {
-        CorrelationType::ValueCount | CorrelationType::ValueSum | CorrelationType::ValueAvg => Some(
-            correlation
-                .condition
-                .as_ref()
-                .and_then(|c| c.field.as_deref())
-                .ok_or_else(|| unsupported("the correlation condition names no field to aggregate".to_owned()))?,
-        ),
+        CorrelationType::ValueCount | CorrelationType::ValueSum | CorrelationType::ValueAvg => {
+            Some(
+                correlation
+                    .condition
+                    .as_ref()
+                    .and_then(|c| c.field.as_deref())
+                    .ok_or_else(|| {
+                        unsupported(
+                            "the correlation condition names no field to aggregate".to_owned(),
+                        )
+                    })?,
+            )
+        }
         _ => None,
     };
 
@@ -88,7 +108,11 @@ pub fn convert_correlation(correlation: &Correlation, rules: &[CorrelatedRule<'_
             let operand = rule_operand(correlation, rule, field)?;
             extends.push(format!("SigmaValue = {operand}"));
         }
-        members.push(format!("{}\n| extend {}", rule.conversion.queries[0], extends.join(", ")));
+        members.push(format!(
+            "{}\n| extend {}",
+            rule.conversion.queries[0],
+            extends.join(", ")
+        ));
     }
 
     let mut query = if members.len() == 1 {
@@ -98,9 +122,15 @@ pub fn convert_correlation(correlation: &Correlation, rules: &[CorrelatedRule<'_
         format!("union {}", parts.join(", "))
     };
 
-    let mut by = vec![format!("bin(Timestamp, {})", timespan_literal(correlation.timespan)?)];
+    let mut by = vec![format!(
+        "bin(Timestamp, {})",
+        timespan_literal(correlation.timespan)?
+    )];
     by.extend(group_columns.iter().cloned());
-    query.push_str(&format!("\n| summarize {aggregate_name} = {aggregate} by {}", by.join(", ")));
+    query.push_str(&format!(
+        "\n| summarize {aggregate_name} = {aggregate} by {}",
+        by.join(", ")
+    ));
 
     let condition = match correlation.kind {
         CorrelationType::Temporal => format!("{aggregate_name} == {}", rules.len()),
@@ -109,12 +139,20 @@ pub fn convert_correlation(correlation: &Correlation, rules: &[CorrelatedRule<'_
                 return Err(unsupported("the correlation has no condition".to_owned()));
             };
             if condition.bounds.is_empty() {
-                return Err(unsupported("the correlation condition has no bound such as gte".to_owned()));
+                return Err(unsupported(
+                    "the correlation condition has no bound such as gte".to_owned(),
+                ));
             }
             condition
                 .bounds
                 .iter()
-                .map(|(op, value)| format!("{aggregate_name} {} {}", bound_operator(*op), number_text(*value)))
+                .map(|(op, value)| {
+                    format!(
+                        "{aggregate_name} {} {}",
+                        bound_operator(*op),
+                        number_text(*value)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" and ")
         }
@@ -140,12 +178,21 @@ pub fn convert_correlation(correlation: &Correlation, rules: &[CorrelatedRule<'_
         }
         sources.extend(rule.conversion.sources.iter().copied());
     }
-    Ok(Conversion { queries: vec![query], tables, sources, warnings })
+    Ok(Conversion {
+        queries: vec![query],
+        tables,
+        sources,
+        warnings,
+    })
 }
 
 /// Returns the KQL operand of a Sigma field (or of the field an alias names for this rule),
 /// which must be the same in every source of the rule.
-fn rule_operand(correlation: &Correlation, rule: &CorrelatedRule<'_>, field: &str) -> Result<String, ConvertError> {
+fn rule_operand(
+    correlation: &Correlation,
+    rule: &CorrelatedRule<'_>,
+    field: &str,
+) -> Result<String, ConvertError> {
     let field = correlation
         .aliases
         .iter()
@@ -154,7 +201,11 @@ fn rule_operand(correlation: &Correlation, rule: &CorrelatedRule<'_>, field: &st
             alias
                 .fields
                 .iter()
-                .find(|(name, _)| Some(name.as_str()) == rule.name || Some(name.as_str()) == rule.id || name == rule.reference)
+                .find(|(name, _)| {
+                    Some(name.as_str()) == rule.name
+                        || Some(name.as_str()) == rule.id
+                        || name == rule.reference
+                })
                 .map(|(_, field)| field.as_str())
         })
         .unwrap_or(field);
@@ -163,7 +214,11 @@ fn rule_operand(correlation: &Correlation, rule: &CorrelatedRule<'_>, field: &st
         let this = source_operand(source, field).map_err(|reason| {
             ConvertError::new(
                 ConvertErrorKind::UnmappedField,
-                format!("field '{field}' of rule '{}' cannot be grouped or aggregated in {}: {reason}", rule.reference, source.table.name()),
+                format!(
+                    "field '{field}' of rule '{}' cannot be grouped or aggregated in {}: {reason}",
+                    rule.reference,
+                    source.table.name()
+                ),
             )
         })?;
         match &operand {
@@ -177,12 +232,20 @@ fn rule_operand(correlation: &Correlation, rule: &CorrelatedRule<'_>, field: &st
             }
         }
     }
-    operand.ok_or_else(|| ConvertError::new(ConvertErrorKind::UnmappedField, format!("rule '{}' has no source", rule.reference)))
+    operand.ok_or_else(|| {
+        ConvertError::new(
+            ConvertErrorKind::UnmappedField,
+            format!("rule '{}' has no source", rule.reference),
+        )
+    })
 }
 
 fn source_operand(source: &Source, field: &str) -> Result<String, String> {
     let Some(mapping) = mapping::field(source.field_set, field) else {
-        return Err(format!("the log source maps no such field; it maps {}", super::lower::offered_fields(source)));
+        return Err(format!(
+            "the log source maps no such field; it maps {}",
+            super::lower::offered_fields(source)
+        ));
     };
     match (mapping.target, mapping.transform) {
         (Target::Column(column), None) => Ok(column.name.to_owned()),
@@ -191,9 +254,16 @@ fn source_operand(source: &Source, field: &str) -> Result<String, String> {
             Operand::Computed(text) => Ok(text),
         },
         (Target::Columns(roles), Some(Transform::DomainUser)) => {
-            let role = |wanted: &str| roles.iter().find(|(r, _)| *r == wanted).map(|(_, c)| c.name);
+            let role = |wanted: &str| {
+                roles
+                    .iter()
+                    .find(|(r, _)| *r == wanted)
+                    .map(|(_, c)| c.name)
+            };
             match (role("domain"), role("name")) {
-                (Some(domain), Some(name)) => Ok(format!("iff(isempty({domain}), {name}, strcat({domain}, @\"\\\", {name}))")),
+                (Some(domain), Some(name)) => Ok(format!(
+                    "iff(isempty({domain}), {name}, strcat({domain}, @\"\\\", {name}))"
+                )),
                 _ => Err("its mapping names no domain and name columns".to_owned()),
             }
         }
@@ -204,7 +274,16 @@ fn source_operand(source: &Source, field: &str) -> Result<String, String> {
 
 /// Turns a Sigma field or alias name into a KQL column name.
 fn identifier(name: &str) -> String {
-    let mut out: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
     }
@@ -220,7 +299,10 @@ fn timespan_literal(timespan: Timespan) -> Result<String, ConvertError> {
         TimeUnit::Day => format!("{count}d"),
         TimeUnit::Week | TimeUnit::Month | TimeUnit::Year => {
             let seconds = timespan.seconds().ok_or_else(|| {
-                ConvertError::new(ConvertErrorKind::UnsupportedValue, "the correlation timespan is too long".to_owned())
+                ConvertError::new(
+                    ConvertErrorKind::UnsupportedValue,
+                    "the correlation timespan is too long".to_owned(),
+                )
             })?;
             format!("{}d", seconds / 86_400)
         }

@@ -56,7 +56,13 @@ pub struct ConvertError {
 
 impl ConvertError {
     pub(crate) fn new(kind: ConvertErrorKind, message: impl Into<String>) -> Self {
-        ConvertError { kind, file: None, position: None, item: None, message: message.into() }
+        ConvertError {
+            kind,
+            file: None,
+            position: None,
+            item: None,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn at(mut self, item: &str, position: Position) -> Self {

@@ -1,7 +1,11 @@
 //! Lowering: IR predicates plus the compiled mapping become KQL expressions.
 
-use crate::ir::{self, CompareOp, FieldRefKind, Network, Number, Pattern, PatternPart, Predicate, Test, TimePart};
-use crate::mapping::{self, Column, Fidelity, FieldMapping, KustoType, Source, Target, Transform, ValueMap};
+use crate::ir::{
+    self, CompareOp, FieldRefKind, Network, Number, Pattern, PatternPart, Predicate, Test, TimePart,
+};
+use crate::mapping::{
+    self, Column, Fidelity, FieldMapping, KustoType, Source, Target, Transform, ValueMap,
+};
 
 use super::ast::{escape_regex, Expr, Literal, Op, Operand};
 use super::error::{ConvertError, ConvertErrorKind, Warning};
@@ -13,7 +17,11 @@ mod event_values;
 pub(crate) enum Lowered {
     Expr(Expr),
     /// A predicate Defender cannot see, which an enclosing OR may drop (narrowing the match).
-    Dropped { reason: String, item: String, position: ir::Position },
+    Dropped {
+        reason: String,
+        item: String,
+        position: ir::Position,
+    },
 }
 
 /// State shared while lowering one query: the source and the warnings collected so far.
@@ -28,7 +36,11 @@ impl Lowering<'_> {
     pub fn lower(&mut self, expr: &ir::Expr) -> Result<Expr, ConvertError> {
         match self.lower_expr(expr, false)? {
             Lowered::Expr(expr) => Ok(expr),
-            Lowered::Dropped { reason, item, position } => Err(ConvertError::new(
+            Lowered::Dropped {
+                reason,
+                item,
+                position,
+            } => Err(ConvertError::new(
                 ConvertErrorKind::UnsupportedValue,
                 format!("{reason}, and nothing else in the condition remains to match"),
             )
@@ -72,7 +84,12 @@ impl Lowering<'_> {
                     return Ok(dropped.swap_remove(0));
                 }
                 for entry in dropped {
-                    if let Lowered::Dropped { reason, item, position } = entry {
+                    if let Lowered::Dropped {
+                        reason,
+                        item,
+                        position,
+                    } = entry
+                    {
                         self.warnings.push(Warning {
                             position: Some(position),
                             item: Some(item),
@@ -125,7 +142,11 @@ impl Lowering<'_> {
             names.join(", ")
         );
         if !self.warnings.iter().any(|w| w.message == message) {
-            self.warnings.push(Warning { position: Some(predicate.position), item: Some(predicate.item.clone()), message });
+            self.warnings.push(Warning {
+                position: Some(predicate.position),
+                item: Some(predicate.item.clone()),
+                message,
+            });
         }
         let parts = columns
             .iter()
@@ -137,9 +158,16 @@ impl Lowering<'_> {
     fn lower_field(&mut self, name: &str, predicate: &Predicate) -> Result<Lowered, ConvertError> {
         let mapping = self.lookup_field(name)?;
         if let Fidelity::Partial { note } = mapping.fidelity {
-            let message = format!("field '{name}' is mapped partially: {}", note.trim_end_matches('.'));
+            let message = format!(
+                "field '{name}' is mapped partially: {}",
+                note.trim_end_matches('.')
+            );
             if !self.warnings.iter().any(|w| w.message == message) {
-                self.warnings.push(Warning { position: Some(predicate.position), item: Some(predicate.item.clone()), message });
+                self.warnings.push(Warning {
+                    position: Some(predicate.position),
+                    item: Some(predicate.item.clone()),
+                    message,
+                });
             }
         }
         if let Test::Pattern { value, .. } = &predicate.test {
@@ -158,9 +186,12 @@ impl Lowering<'_> {
         if let Some(transform) = mapping.transform {
             return self.apply_transform(transform, mapping, predicate);
         }
-        if let (Some(_), Target::Column(_) | Target::Additional { .. }) = (mapping.value_map, mapping.target) {
+        if let (Some(_), Target::Column(_) | Target::Additional { .. }) =
+            (mapping.value_map, mapping.target)
+        {
             let (operand, ty) = single_operand(mapping)?;
-            return lower_mapped_value(name, mapping, operand, ty, &predicate.test, self.source).map(Lowered::Expr);
+            return lower_mapped_value(name, mapping, operand, ty, &predicate.test, self.source)
+                .map(Lowered::Expr);
         }
         match mapping.target {
                 Target::Column(column) => lower_test(Operand::Column(column.name), column.ty, &predicate.test, self.source)
@@ -205,13 +236,19 @@ impl Lowering<'_> {
         let name = mapping.name;
         match transform {
             Transform::Hashes => self.lower_hashes(mapping, predicate),
-            Transform::DomainUser => lower_domain_user(mapping, &predicate.test, self.source).map(Lowered::Expr),
-            Transform::RegistryPath => lower_registry_path(mapping, &predicate.test, self.source).map(Lowered::Expr),
+            Transform::DomainUser => {
+                lower_domain_user(mapping, &predicate.test, self.source).map(Lowered::Expr)
+            }
+            Transform::RegistryPath => {
+                lower_registry_path(mapping, &predicate.test, self.source).map(Lowered::Expr)
+            }
             Transform::RegistryDetails => {
                 let (data, value_type) = match mapping.target {
                     Target::Column(column) => (column, None),
                     Target::Columns(roles) => {
-                        let role = |wanted: &str| roles.iter().find(|(r, _)| *r == wanted).map(|(_, c)| *c);
+                        let role = |wanted: &str| {
+                            roles.iter().find(|(r, _)| *r == wanted).map(|(_, c)| *c)
+                        };
                         let Some(data) = role("data") else {
                             return Err(spec_shape_error(mapping, "'data' column"));
                         };
@@ -219,7 +256,8 @@ impl Lowering<'_> {
                     }
                     _ => return Err(spec_shape_error(mapping, "value data column")),
                 };
-                lower_registry_details(data, value_type, &predicate.test, self.source).map(Lowered::Expr)
+                lower_registry_details(data, value_type, &predicate.test, self.source)
+                    .map(Lowered::Expr)
             }
             Transform::ParentFileName => {
                 let column = single_column(mapping)?;
@@ -235,18 +273,38 @@ impl Lowering<'_> {
             }
             Transform::HexNumber => {
                 let (operand, ty) = single_operand(mapping)?;
-                lower_hex_number(name, operand, ty, &predicate.test, self.source, self.warnings).map(Lowered::Expr)
+                lower_hex_number(
+                    name,
+                    operand,
+                    ty,
+                    &predicate.test,
+                    self.source,
+                    self.warnings,
+                )
+                .map(Lowered::Expr)
             }
-            Transform::NetworkDirection => lower_network_direction(mapping, &predicate.test).map(Lowered::Expr),
-            Transform::ImpliedValue => event_values::lower_implied_value(mapping, &predicate.test).map(Lowered::Expr),
+            Transform::NetworkDirection => {
+                lower_network_direction(mapping, &predicate.test).map(Lowered::Expr)
+            }
+            Transform::ImpliedValue => {
+                event_values::lower_implied_value(mapping, &predicate.test).map(Lowered::Expr)
+            }
             Transform::UnknownPlaceholder => {
-                event_values::lower_unknown_placeholder(mapping, &predicate.test, self.source).map(Lowered::Expr)
+                event_values::lower_unknown_placeholder(mapping, &predicate.test, self.source)
+                    .map(Lowered::Expr)
             }
-            Transform::BracedGuid => event_values::lower_braced_guid(mapping, &predicate.test, self.source).map(Lowered::Expr),
+            Transform::BracedGuid => {
+                event_values::lower_braced_guid(mapping, &predicate.test, self.source)
+                    .map(Lowered::Expr)
+            }
         }
     }
 
-    fn lower_hashes(&mut self, mapping: &'static FieldMapping, predicate: &Predicate) -> Result<Lowered, ConvertError> {
+    fn lower_hashes(
+        &mut self,
+        mapping: &'static FieldMapping,
+        predicate: &Predicate,
+    ) -> Result<Lowered, ConvertError> {
         let Target::Columns(roles) = mapping.target else {
             return Err(spec_shape_error(mapping, "hash columns"));
         };
@@ -278,12 +336,21 @@ impl Lowering<'_> {
                 }
             },
         };
-        let digest = text.split_once('=').map_or(text.as_str(), |(_, digest)| digest);
+        let digest = text
+            .split_once('=')
+            .map_or(text.as_str(), |(_, digest)| digest);
         let mut parts = Vec::new();
         for algorithm in &algorithms {
-            match roles.iter().find(|(role, _)| role.eq_ignore_ascii_case(algorithm)) {
+            match roles
+                .iter()
+                .find(|(role, _)| role.eq_ignore_ascii_case(algorithm))
+            {
                 Some((_, column)) => {
-                    let op = if kind == HashMatch::Exact { Op::Equal } else { Op::Contains };
+                    let op = if kind == HashMatch::Exact {
+                        Op::Equal
+                    } else {
+                        Op::Contains
+                    };
                     parts.push(Expr::Compare {
                         lhs: Operand::Column(column.name),
                         op,
@@ -335,18 +402,29 @@ fn hash_text(value: &Pattern) -> Option<(String, HashMatch)> {
         return None;
     }
     let full_length = matches!(digest.len(), 32 | 40 | 64);
-    let kind = if full_length || !wildcard { HashMatch::Exact } else { HashMatch::Substring };
+    let kind = if full_length || !wildcard {
+        HashMatch::Exact
+    } else {
+        HashMatch::Substring
+    };
     Some((text, kind))
 }
 
 fn widening_error(dropped: Lowered, place: &str) -> ConvertError {
     match dropped {
-        Lowered::Dropped { reason, item, position } => ConvertError::new(
+        Lowered::Dropped {
+            reason,
+            item,
+            position,
+        } => ConvertError::new(
             ConvertErrorKind::UnsupportedValue,
             format!("{reason}, and leaving it out {place} would widen the match"),
         )
         .at(&item, position),
-        Lowered::Expr(_) => ConvertError::new(ConvertErrorKind::UnsupportedValue, "internal: nothing was dropped"),
+        Lowered::Expr(_) => ConvertError::new(
+            ConvertErrorKind::UnsupportedValue,
+            "internal: nothing was dropped",
+        ),
     }
 }
 
@@ -413,12 +491,18 @@ pub(crate) fn additional_operand(key: &str, ty: KustoType) -> Operand {
         KustoType::Timespan => "totimespan",
         KustoType::String | KustoType::Dynamic => "tostring",
     };
-    let is_identifier = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let is_identifier = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if is_identifier {
         Operand::Computed(format!("{cast}(parse_json(AdditionalFields).{key})"))
     } else {
-        Operand::Computed(format!("{cast}(parse_json(AdditionalFields)[{}])", super::ast::string_literal(key)))
+        Operand::Computed(format!(
+            "{cast}(parse_json(AdditionalFields)[{}])",
+            super::ast::string_literal(key)
+        ))
     }
 }
 
@@ -442,7 +526,12 @@ fn keyword_pattern(value: &Pattern) -> Pattern {
 }
 
 /// Lowers a test on one operand of type `ty`, with no transform.
-pub(crate) fn lower_test(operand: Operand, ty: KustoType, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
+pub(crate) fn lower_test(
+    operand: Operand,
+    ty: KustoType,
+    test: &Test,
+    source: &Source,
+) -> Result<Expr, ConvertError> {
     match test {
         Test::Pattern { value, cased } => {
             if ty.is_numeric() {
@@ -661,7 +750,11 @@ fn null_test(operand: Operand, ty: KustoType, is_null: bool) -> Expr {
         (false, true) => "isnull",
         (false, false) => "isnotnull",
     };
-    let operand = if ty == KustoType::Dynamic { to_string_operand(operand) } else { operand };
+    let operand = if ty == KustoType::Dynamic {
+        to_string_operand(operand)
+    } else {
+        operand
+    };
     let function = if ty == KustoType::Dynamic {
         if is_null {
             "isempty"
@@ -671,12 +764,19 @@ fn null_test(operand: Operand, ty: KustoType, is_null: bool) -> Expr {
     } else {
         function
     };
-    Expr::Call { function, operand, arguments: Vec::new() }
+    Expr::Call {
+        function,
+        operand,
+        arguments: Vec::new(),
+    }
 }
 
 fn parse_integer(text: &str) -> Option<i64> {
     let trimmed = text.trim();
-    if let Some(hex) = trimmed.strip_prefix("0x").or_else(|| trimmed.strip_prefix("0X")) {
+    if let Some(hex) = trimmed
+        .strip_prefix("0x")
+        .or_else(|| trimmed.strip_prefix("0X"))
+    {
         return i64::from_str_radix(hex, 16).ok();
     }
     trimmed.parse::<i64>().ok()
@@ -711,8 +811,16 @@ pub(crate) fn string_pattern(operand: Operand, value: &Pattern, cased: bool) -> 
     }
     match parts {
         [] => {
-            let function = if anchored_start && anchored_end { "isempty" } else { "isnotempty" };
-            Expr::Call { function, operand, arguments: Vec::new() }
+            let function = if anchored_start && anchored_end {
+                "isempty"
+            } else {
+                "isnotempty"
+            };
+            Expr::Call {
+                function,
+                operand,
+                arguments: Vec::new(),
+            }
         }
         [PatternPart::Literal(text)] => {
             let op = match (anchored_start, anchored_end, cased) {
@@ -725,7 +833,11 @@ pub(crate) fn string_pattern(operand: Operand, value: &Pattern, cased: bool) -> 
                 (false, true, false) => Op::EndsWith,
                 (false, true, true) => Op::EndsWithCased,
             };
-            Expr::Compare { lhs: operand, op, rhs: Literal::String(text.clone()) }
+            Expr::Compare {
+                lhs: operand,
+                op,
+                rhs: Literal::String(text.clone()),
+            }
         }
         _ => {
             let mut regex = String::with_capacity(32);
@@ -748,7 +860,11 @@ pub(crate) fn string_pattern(operand: Operand, value: &Pattern, cased: bool) -> 
             if anchored_end {
                 regex.push('$');
             }
-            Expr::Compare { lhs: operand, op: Op::MatchesRegex, rhs: Literal::String(regex) }
+            Expr::Compare {
+                lhs: operand,
+                op: Op::MatchesRegex,
+                rhs: Literal::String(regex),
+            }
         }
     }
 }
@@ -787,12 +903,22 @@ fn map_literals(value: &Pattern, mut rewrite: impl FnMut(usize, &str) -> String)
 /// `DOMAIN\user` compared against the domain and name columns. An exact value with one
 /// backslash uses both columns directly; any other pattern is matched against
 /// `strcat(domain, @"\", name)`, which is what the Sysmon field holds.
-fn lower_domain_user(mapping: &FieldMapping, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
+fn lower_domain_user(
+    mapping: &FieldMapping,
+    test: &Test,
+    source: &Source,
+) -> Result<Expr, ConvertError> {
     let Target::Columns(roles) = mapping.target else {
         return Err(spec_shape_error(mapping, "domain and name columns"));
     };
-    let domain = roles.iter().find(|(role, _)| *role == "domain").map(|(_, c)| *c);
-    let name = roles.iter().find(|(role, _)| *role == "name").map(|(_, c)| *c);
+    let domain = roles
+        .iter()
+        .find(|(role, _)| *role == "domain")
+        .map(|(_, c)| *c);
+    let name = roles
+        .iter()
+        .find(|(role, _)| *role == "name")
+        .map(|(_, c)| *c);
     let (Some(domain), Some(name)) = (domain, name) else {
         return Err(spec_shape_error(mapping, "'domain' and 'name' columns"));
     };
@@ -803,16 +929,31 @@ fn lower_domain_user(mapping: &FieldMapping, test: &Test, source: &Source) -> Re
                     if !user_text.contains('\\') {
                         let op = if *cased { Op::EqualCased } else { Op::Equal };
                         return Ok(Expr::and(vec![
-                            Expr::Compare { lhs: Operand::Column(domain.name), op, rhs: Literal::String(domain_text.to_owned()) },
-                            Expr::Compare { lhs: Operand::Column(name.name), op, rhs: Literal::String(user_text.to_owned()) },
+                            Expr::Compare {
+                                lhs: Operand::Column(domain.name),
+                                op,
+                                rhs: Literal::String(domain_text.to_owned()),
+                            },
+                            Expr::Compare {
+                                lhs: Operand::Column(name.name),
+                                op,
+                                rhs: Literal::String(user_text.to_owned()),
+                            },
                         ]));
                     }
                 }
             }
             Ok(string_pattern(joined_account(domain, name), value, *cased))
         }
-        Test::Null | Test::Exists(_) => lower_test(Operand::Column(name.name), name.ty, test, source),
-        other => lower_test(joined_account(domain, name), KustoType::String, other, source),
+        Test::Null | Test::Exists(_) => {
+            lower_test(Operand::Column(name.name), name.ty, test, source)
+        }
+        other => lower_test(
+            joined_account(domain, name),
+            KustoType::String,
+            other,
+            source,
+        ),
     }
 }
 
@@ -828,9 +969,16 @@ fn joined_account(domain: Column, name: Column) -> Operand {
 /// Defender splits the two into `RegistryKey` and `RegistryValueName` (and keeps the old
 /// path of deleted or renamed keys in the `Previous*` columns), so the query compares the
 /// pattern with the joined path after rewriting Sysmon's hive names to Defender's.
-fn lower_registry_path(mapping: &FieldMapping, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
+fn lower_registry_path(
+    mapping: &FieldMapping,
+    test: &Test,
+    source: &Source,
+) -> Result<Expr, ConvertError> {
     let Target::Columns(roles) = mapping.target else {
-        return Err(spec_shape_error(mapping, "registry key and value name columns"));
+        return Err(spec_shape_error(
+            mapping,
+            "registry key and value name columns",
+        ));
     };
     let role = |wanted: &str| roles.iter().find(|(r, _)| *r == wanted).map(|(_, c)| *c);
     let Some(key) = role("key") else {
@@ -839,7 +987,11 @@ fn lower_registry_path(mapping: &FieldMapping, test: &Test, source: &Source) -> 
     let current = registry_joined(key, role("value_name"), source.action_types);
     let operand = match role("previous_key") {
         Some(previous_key) => {
-            let previous = registry_joined(previous_key, role("previous_value_name"), source.action_types);
+            let previous = registry_joined(
+                previous_key,
+                role("previous_value_name"),
+                source.action_types,
+            );
             Operand::Computed(format!(
                 "iff(ActionType in (\"RegistryKeyDeleted\", \"RegistryValueDeleted\", \"RegistryKeyRenamed\"), {previous}, {current})"
             ))
@@ -864,8 +1016,10 @@ fn registry_joined(key: Column, value_name: Option<Column>, action_types: &[&str
         return key.name.to_owned();
     };
     let (k, v) = (key.name, value.name);
-    let value_events = !action_types.is_empty() && action_types.iter().all(|a| a.starts_with("RegistryValue"));
-    let key_events = !action_types.is_empty() && action_types.iter().all(|a| a.starts_with("RegistryKey"));
+    let value_events =
+        !action_types.is_empty() && action_types.iter().all(|a| a.starts_with("RegistryValue"));
+    let key_events =
+        !action_types.is_empty() && action_types.iter().all(|a| a.starts_with("RegistryKey"));
     if value_events {
         format!("strcat({k}, @\"\\\", iff(isempty({v}), \"(Default)\", {v}))")
     } else if key_events {
@@ -891,7 +1045,10 @@ fn rewrite_registry_pattern(value: &Pattern, map: Option<ValueMap>) -> Pattern {
     map_literals(value, |index, text| {
         let mut text = text.to_owned();
         if index == first_literal {
-            if let Some((from, to)) = prefixes.iter().find(|(from, _)| starts_with_ignore_ascii_case(&text, from)) {
+            if let Some((from, to)) = prefixes
+                .iter()
+                .find(|(from, _)| starts_with_ignore_ascii_case(&text, from))
+            {
                 text = format!("{to}{}", &text[from.len()..]);
             }
         }
@@ -900,7 +1057,9 @@ fn rewrite_registry_pattern(value: &Pattern, map: Option<ValueMap>) -> Pattern {
             // After a leading `*` the text may start inside the path, right after the
             // separator of the segment (`*CurrentControlSet\Services\...`).
             if index == 1 && first_literal == 1 {
-                if let (Some(bare_from), Some(bare_to)) = (from.strip_prefix('\\'), to.strip_prefix('\\')) {
+                if let (Some(bare_from), Some(bare_to)) =
+                    (from.strip_prefix('\\'), to.strip_prefix('\\'))
+                {
                     if starts_with_ignore_ascii_case(&text, bare_from) {
                         text = format!("{bare_to}{}", &text[bare_from.len()..]);
                     }
@@ -912,7 +1071,9 @@ fn rewrite_registry_pattern(value: &Pattern, map: Option<ValueMap>) -> Pattern {
 }
 
 fn starts_with_ignore_ascii_case(text: &str, prefix: &str) -> bool {
-    text.len() >= prefix.len() && text.is_char_boundary(prefix.len()) && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+    text.len() >= prefix.len()
+        && text.is_char_boundary(prefix.len())
+        && text[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 fn replace_ignore_ascii_case(text: &str, from: &str, to: &str) -> String {
@@ -940,7 +1101,12 @@ fn replace_ignore_ascii_case(text: &str, from: &str, to: &str) -> String {
 /// Sysmon's placeholders for other data become tests Defender can run: `(Empty)` is the
 /// empty string, and `Binary Data` is a value of type `Binary` (the `type` column), whose
 /// data Defender does not record as text.
-fn lower_registry_details(column: Column, value_type: Option<Column>, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
+fn lower_registry_details(
+    column: Column,
+    value_type: Option<Column>,
+    test: &Test,
+    source: &Source,
+) -> Result<Expr, ConvertError> {
     let Test::Pattern { value, cased } = test else {
         return lower_test(Operand::Column(column.name), column.ty, test, source);
     };
@@ -954,16 +1120,28 @@ fn lower_registry_details(column: Column, value_type: Option<Column>, test: &Tes
     if let [PatternPart::Literal(text)] = inner {
         // Sysmon writes an empty value as `(Empty)`; Defender stores the empty string.
         if text.eq_ignore_ascii_case("(Empty)") {
-            return Ok(Expr::Call { function: "isempty", operand: Operand::Column(column.name), arguments: Vec::new() });
+            return Ok(Expr::Call {
+                function: "isempty",
+                operand: Operand::Column(column.name),
+                arguments: Vec::new(),
+            });
         }
         if text.eq_ignore_ascii_case("Binary Data") {
             let Some(value_type) = value_type else {
                 return Err(unsupported("registry data 'Binary Data' is Sysmon's placeholder for binary values, and this source maps no value type column to test instead".to_owned()));
             };
-            return Ok(Expr::Compare { lhs: Operand::Column(value_type.name), op: Op::Equal, rhs: Literal::String("Binary".to_owned()) });
+            return Ok(Expr::Compare {
+                lhs: Operand::Column(value_type.name),
+                op: Op::Equal,
+                rhs: Literal::String("Binary".to_owned()),
+            });
         }
         if let Some(decimal) = parse_registry_number(text) {
-            return Ok(Expr::Compare { lhs: Operand::Column(column.name), op: Op::EqualCased, rhs: Literal::String(decimal) });
+            return Ok(Expr::Compare {
+                lhs: Operand::Column(column.name),
+                op: Op::EqualCased,
+                rhs: Literal::String(decimal),
+            });
         }
     }
     let mentions_number_form = value.parts.iter().any(|p| match p {
@@ -985,7 +1163,10 @@ fn lower_registry_details(column: Column, value_type: Option<Column>, test: &Tes
 /// decimal text.
 fn parse_registry_number(text: &str) -> Option<String> {
     let upper = text.trim().to_ascii_uppercase();
-    let inner = upper.strip_prefix("DWORD (").or_else(|| upper.strip_prefix("QWORD ("))?.strip_suffix(')')?;
+    let inner = upper
+        .strip_prefix("DWORD (")
+        .or_else(|| upper.strip_prefix("QWORD ("))?
+        .strip_suffix(')')?;
     let value: u64 = if let Some((high, low)) = inner.split_once('-') {
         let high = u64::from_str_radix(high.trim().strip_prefix("0X")?, 16).ok()?;
         let low = u64::from_str_radix(low.trim().strip_prefix("0X")?, 16).ok()?;
@@ -1014,13 +1195,25 @@ fn lower_parent_file_name(name: &str, column: Column, test: &Test) -> Result<Exp
             )))
         }
     };
-    let (op_exact, op_suffix) = if *cased { (Op::EqualCased, Op::EndsWithCased) } else { (Op::Equal, Op::EndsWith) };
+    let (op_exact, op_suffix) = if *cased {
+        (Op::EqualCased, Op::EndsWithCased)
+    } else {
+        (Op::Equal, Op::EndsWith)
+    };
     match text.rsplit_once('\\') {
-        Some((_, file)) if !file.is_empty() => {
-            Ok(Expr::Compare { lhs: Operand::Column(column.name), op: op_exact, rhs: Literal::String(file.to_owned()) })
-        }
-        Some(_) => Err(unsupported(format!("field '{name}': the pattern '{value}' ends in a backslash and names no file"))),
-        None => Ok(Expr::Compare { lhs: Operand::Column(column.name), op: op_suffix, rhs: Literal::String(text.clone()) }),
+        Some((_, file)) if !file.is_empty() => Ok(Expr::Compare {
+            lhs: Operand::Column(column.name),
+            op: op_exact,
+            rhs: Literal::String(file.to_owned()),
+        }),
+        Some(_) => Err(unsupported(format!(
+            "field '{name}': the pattern '{value}' ends in a backslash and names no file"
+        ))),
+        None => Ok(Expr::Compare {
+            lhs: Operand::Column(column.name),
+            op: op_suffix,
+            rhs: Literal::String(text.clone()),
+        }),
     }
 }
 
@@ -1031,23 +1224,40 @@ fn lower_access_mask(name: &str, operand: Operand, test: &Test) -> Result<Expr, 
     match test {
         Test::Pattern { value, cased } => {
             if let Some(number) = value.as_literal().and_then(|t| parse_integer(&t)) {
-                return Ok(Expr::Compare { lhs: operand, op: Op::EqualCased, rhs: Literal::Long(number) });
+                return Ok(Expr::Compare {
+                    lhs: operand,
+                    op: Op::EqualCased,
+                    rhs: Literal::Long(number),
+                });
             }
             let mut text = String::from("strcat(\"0x\", tohex(");
             push_operand(&operand, &mut text);
             text.push_str("))");
             Ok(string_pattern(Operand::Computed(text), value, *cased))
         }
-        Test::Number { value: Number::Int(n), .. } => {
-            Ok(Expr::Compare { lhs: operand, op: Op::EqualCased, rhs: Literal::Long(*n) })
-        }
-        other => Err(unsupported(format!("field '{name}' takes an access mask such as '0x1410', not {}", describe_test(other)))),
+        Test::Number {
+            value: Number::Int(n),
+            ..
+        } => Ok(Expr::Compare {
+            lhs: operand,
+            op: Op::EqualCased,
+            rhs: Literal::Long(*n),
+        }),
+        other => Err(unsupported(format!(
+            "field '{name}' takes an access mask such as '0x1410', not {}",
+            describe_test(other)
+        ))),
     }
 }
 
 /// Defender names local pipes `\Device\NamedPipe\name`, where Sysmon writes `\name`. A
 /// pattern anchored at its start gets the prefix; unanchored patterns compare as written.
-fn lower_pipe_name(operand: Operand, ty: KustoType, test: &Test, source: &Source) -> Result<Expr, ConvertError> {
+fn lower_pipe_name(
+    operand: Operand,
+    ty: KustoType,
+    test: &Test,
+    source: &Source,
+) -> Result<Expr, ConvertError> {
     const PREFIX: &str = "\\Device\\NamedPipe";
     match test {
         Test::Pattern { value, cased } => {
@@ -1075,7 +1285,15 @@ fn lower_pipe_name(operand: Operand, ty: KustoType, test: &Test, source: &Source
                 }
                 None => pattern.clone(),
             };
-            lower_test(operand, ty, &Test::Regex { pattern: rewritten, flags: *flags }, source)
+            lower_test(
+                operand,
+                ty,
+                &Test::Regex {
+                    pattern: rewritten,
+                    flags: *flags,
+                },
+                source,
+            )
         }
         other => lower_test(operand, ty, other, source),
     }
@@ -1107,23 +1325,45 @@ fn lower_mapped_value(
     };
     match mapping::value_map(map, &key) {
         Some(translated) => {
-            let values: Vec<Literal> = translated.split(',').map(|v| Literal::String(v.to_owned())).collect();
+            let values: Vec<Literal> = translated
+                .split(',')
+                .map(|v| Literal::String(v.to_owned()))
+                .collect();
             if values.len() == 1 {
-                Ok(Expr::Compare { lhs: operand, op: Op::Equal, rhs: values.into_iter().next().unwrap_or(Literal::String(String::new())) })
+                Ok(Expr::Compare {
+                    lhs: operand,
+                    op: Op::Equal,
+                    rhs: values
+                        .into_iter()
+                        .next()
+                        .unwrap_or(Literal::String(String::new())),
+                })
             } else {
-                Ok(Expr::In { lhs: operand, cased: false, values })
+                Ok(Expr::In {
+                    lhs: operand,
+                    cased: false,
+                    values,
+                })
             }
         }
         None => Err(unsupported(format!(
             "value '{key}' of field '{name}' has no Defender equivalent; known values: {}",
-            mapping::value_map_entries(map).iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+            mapping::value_map_entries(map)
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
 
 /// Compares the ActionType with the value map's translation of the field's value (Sysmon's
 /// registry `EventType`).
-fn lower_action_type(name: &str, mapping: &FieldMapping, test: &Test) -> Result<Expr, ConvertError> {
+fn lower_action_type(
+    name: &str,
+    mapping: &FieldMapping,
+    test: &Test,
+) -> Result<Expr, ConvertError> {
     let Some(map) = mapping.value_map else {
         return Err(spec_shape_error(mapping, "value map"));
     };
@@ -1132,21 +1372,43 @@ fn lower_action_type(name: &str, mapping: &FieldMapping, test: &Test) -> Result<
         _ => None,
     };
     let Some(key) = key else {
-        return Err(unsupported(format!("field '{name}' takes an exact event type")));
+        return Err(unsupported(format!(
+            "field '{name}' takes an exact event type"
+        )));
     };
-    let found = mapping::value_map_entries(map).iter().find(|(k, _)| k.eq_ignore_ascii_case(&key));
+    let found = mapping::value_map_entries(map)
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(&key));
     match found {
         Some((_, action_types)) => {
-            let values: Vec<Literal> = action_types.split(',').map(|v| Literal::String(v.to_owned())).collect();
+            let values: Vec<Literal> = action_types
+                .split(',')
+                .map(|v| Literal::String(v.to_owned()))
+                .collect();
             if values.len() == 1 {
-                Ok(Expr::Compare { lhs: Operand::Column("ActionType"), op: Op::EqualCased, rhs: values.into_iter().next().unwrap_or(Literal::String(String::new())) })
+                Ok(Expr::Compare {
+                    lhs: Operand::Column("ActionType"),
+                    op: Op::EqualCased,
+                    rhs: values
+                        .into_iter()
+                        .next()
+                        .unwrap_or(Literal::String(String::new())),
+                })
             } else {
-                Ok(Expr::In { lhs: Operand::Column("ActionType"), cased: true, values })
+                Ok(Expr::In {
+                    lhs: Operand::Column("ActionType"),
+                    cased: true,
+                    values,
+                })
             }
         }
         None => Err(unsupported(format!(
             "value '{key}' of field '{name}' has no Defender ActionType; known values: {}",
-            mapping::value_map_entries(map).iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+            mapping::value_map_entries(map)
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
@@ -1188,7 +1450,17 @@ fn lower_network_direction(mapping: &FieldMapping, test: &Test) -> Result<Expr, 
         _ => None,
     };
     match key.as_deref() {
-        Some("true") | Some("false") => lower_action_type(mapping.name, mapping, &Test::Pattern { value: Pattern::literal(key.unwrap_or_default()), cased: false }),
-        _ => Err(unsupported(format!("field '{}' takes 'true' or 'false'", mapping.name))),
+        Some("true") | Some("false") => lower_action_type(
+            mapping.name,
+            mapping,
+            &Test::Pattern {
+                value: Pattern::literal(key.unwrap_or_default()),
+                cased: false,
+            },
+        ),
+        _ => Err(unsupported(format!(
+            "field '{}' takes 'true' or 'false'",
+            mapping.name
+        ))),
     }
 }

@@ -44,24 +44,54 @@ pub struct Conversion {
 const EVENT_ID_FIELD: &str = "EventID";
 
 /// Converts the conditions of one rule for its log source.
-pub fn convert(logsource: LogSourceRef<'_>, conditions: &[ir::Expr]) -> Result<Conversion, ConvertError> {
+pub fn convert(
+    logsource: LogSourceRef<'_>,
+    conditions: &[ir::Expr],
+) -> Result<Conversion, ConvertError> {
     let resolved = resolve_logsource(logsource)?;
-    let mut conversion =
-        Conversion { queries: Vec::with_capacity(conditions.len()), tables: Vec::new(), sources: Vec::new(), warnings: Vec::new() };
+    let mut conversion = Conversion {
+        queries: Vec::with_capacity(conditions.len()),
+        tables: Vec::new(),
+        sources: Vec::new(),
+        warnings: Vec::new(),
+    };
     for condition in conditions {
         let (query, sources) = match resolved {
             Resolved::Entry(LogSourceEntry::Source(source)) => {
-                let mut lowering = Lowering { source, warnings: &mut conversion.warnings };
+                let mut lowering = Lowering {
+                    source,
+                    warnings: &mut conversion.warnings,
+                };
                 let expr = lowering.lower(condition)?;
                 source_warning(source, &mut conversion.warnings);
-                (render_single(source.table, vec![(source, expr)])?, vec![*source])
+                (
+                    render_single(source.table, vec![(source, expr)])?,
+                    vec![*source],
+                )
             }
-            Resolved::Entry(LogSourceEntry::ByEventId { product, service, fallback }) => {
-                convert_by_event(product, service, fallback.as_ref(), condition, &mut conversion.warnings)?
+            Resolved::Entry(LogSourceEntry::ByEventId {
+                product,
+                service,
+                fallback,
+            }) => convert_by_event(
+                product,
+                service,
+                fallback.as_ref(),
+                condition,
+                &mut conversion.warnings,
+            )?,
+            Resolved::EventsWithoutService { product } => {
+                convert_by_event(product, "", None, condition, &mut conversion.warnings)?
             }
-            Resolved::EventsWithoutService { product } => convert_by_event(product, "", None, condition, &mut conversion.warnings)?,
             Resolved::Entry(LogSourceEntry::NoSource { reason }) => {
-                return Err(ConvertError::new(ConvertErrorKind::NoDataSource, format!("{}: {}", describe_logsource(logsource), reason.trim_end_matches('.'))))
+                return Err(ConvertError::new(
+                    ConvertErrorKind::NoDataSource,
+                    format!(
+                        "{}: {}",
+                        describe_logsource(logsource),
+                        reason.trim_end_matches('.')
+                    ),
+                ))
             }
         };
         for source in sources {
@@ -101,15 +131,33 @@ enum Resolved {
     Entry(&'static LogSourceEntry),
     /// A rule that names a product but no category or service (an old style that mixed logs
     /// in one rule) selects by `EventID` among the events the mapping lists without a service.
-    EventsWithoutService { product: &'static str },
+    EventsWithoutService {
+        product: &'static str,
+    },
 }
 
 fn resolve_logsource(logsource: LogSourceRef<'_>) -> Result<Resolved, ConvertError> {
-    let LogSourceRef { product, category, service } = logsource;
+    let LogSourceRef {
+        product,
+        category,
+        service,
+    } = logsource;
     let found = mapping::logsource(product, category, service)
-        .or_else(|| if category.is_some() && service.is_some() { mapping::logsource(product, category, None) } else { None })
+        .or_else(|| {
+            if category.is_some() && service.is_some() {
+                mapping::logsource(product, category, None)
+            } else {
+                None
+            }
+        })
         .map(Resolved::Entry)
-        .or_else(|| if category.is_none() && service.is_none() { events_without_service(product?) } else { None });
+        .or_else(|| {
+            if category.is_none() && service.is_none() {
+                events_without_service(product?)
+            } else {
+                None
+            }
+        });
     found.ok_or_else(|| {
         ConvertError::new(
             ConvertErrorKind::UnknownLogSource,
@@ -125,7 +173,9 @@ fn events_without_service(product: &str) -> Option<Resolved> {
     mapping::events()
         .iter()
         .find(|(key, _)| key.product == product && key.service.is_empty())
-        .map(|(key, _)| Resolved::EventsWithoutService { product: key.product })
+        .map(|(key, _)| Resolved::EventsWithoutService {
+            product: key.product,
+        })
 }
 
 /// Names a service log in messages: `windows 'security'`, or `windows (no service)`.
@@ -139,9 +189,17 @@ fn describe_service(product: &str, service: &str) -> String {
 
 fn source_warning(source: &Source, warnings: &mut Vec<Warning>) {
     if let Fidelity::Partial { note } = source.fidelity {
-        let message = format!("{} is a partial source: {}", source.table.name(), note.trim_end_matches('.'));
+        let message = format!(
+            "{} is a partial source: {}",
+            source.table.name(),
+            note.trim_end_matches('.')
+        );
         if !warnings.iter().any(|w| w.message == message) {
-            warnings.push(Warning { position: None, item: None, message });
+            warnings.push(Warning {
+                position: None,
+                item: None,
+                message,
+            });
         }
     }
 }
@@ -177,7 +235,10 @@ fn convert_by_event(
         let mut lowering = Lowering { source, warnings };
         let expr = lowering.lower(condition)?;
         source_warning(source, warnings);
-        return Ok((render_single(source.table, vec![(source, expr)])?, vec![*source]));
+        return Ok((
+            render_single(source.table, vec![(source, expr)])?,
+            vec![*source],
+        ));
     }
 
     // Events the condition can match besides the listed ones would need the whole log.
@@ -261,11 +322,19 @@ fn convert_by_event(
 }
 
 fn join_ids(ids: &[u32]) -> String {
-    ids.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Builds an error placed at the first `EventID` predicate with this value.
-fn event_error(condition: &ir::Expr, id: u32, kind: ConvertErrorKind, message: String) -> ConvertError {
+fn event_error(
+    condition: &ir::Expr,
+    id: u32,
+    kind: ConvertErrorKind,
+    message: String,
+) -> ConvertError {
     let mut error = ConvertError::new(kind, message);
     if let Some(predicate) = find_event_predicate(condition, id) {
         error = error.at(&predicate.item, predicate.position);
@@ -278,17 +347,25 @@ fn find_event_predicate(expr: &ir::Expr, id: u32) -> Option<&Predicate> {
         ir::Expr::Pred(p) if is_event_id(p) && event_id_value(&p.test) == Some(id) => Some(p),
         ir::Expr::Pred(_) => None,
         ir::Expr::Not(inner) => find_event_predicate(inner, id),
-        ir::Expr::And(parts) | ir::Expr::Or(parts) => parts.iter().find_map(|p| find_event_predicate(p, id)),
+        ir::Expr::And(parts) | ir::Expr::Or(parts) => {
+            parts.iter().find_map(|p| find_event_predicate(p, id))
+        }
     }
 }
 
 fn is_event_id(predicate: &Predicate) -> bool {
-    predicate.field.as_deref().is_some_and(|f| f.eq_ignore_ascii_case(EVENT_ID_FIELD))
+    predicate
+        .field
+        .as_deref()
+        .is_some_and(|f| f.eq_ignore_ascii_case(EVENT_ID_FIELD))
 }
 
 fn event_id_value(test: &Test) -> Option<u32> {
     match test {
-        Test::Number { value: ir::Number::Int(n), .. } => u32::try_from(*n).ok(),
+        Test::Number {
+            value: ir::Number::Int(n),
+            ..
+        } => u32::try_from(*n).ok(),
         Test::Pattern { value, .. } => value.as_literal().and_then(|t| t.trim().parse().ok()),
         _ => None,
     }
@@ -383,8 +460,16 @@ fn restricts_action_type(expr: &Expr, allowed: &[&str]) -> bool {
         single => std::slice::from_ref(single),
     };
     members.iter().any(|member| match member {
-        Expr::Compare { lhs: Operand::Column("ActionType"), op: Op::EqualCased, rhs } => is_allowed(rhs),
-        Expr::In { lhs: Operand::Column("ActionType"), cased: true, values } => values.iter().all(is_allowed),
+        Expr::Compare {
+            lhs: Operand::Column("ActionType"),
+            op: Op::EqualCased,
+            rhs,
+        } => is_allowed(rhs),
+        Expr::In {
+            lhs: Operand::Column("ActionType"),
+            cased: true,
+            values,
+        } => values.iter().all(is_allowed),
         _ => false,
     })
 }
@@ -403,7 +488,10 @@ fn source_filter(source: &Source, action_types: &[&'static str]) -> Expr {
         many => parts.push(Expr::In {
             lhs: Operand::Column("ActionType"),
             cased: !identity,
-            values: many.iter().map(|s| Literal::String((*s).to_owned())).collect(),
+            values: many
+                .iter()
+                .map(|s| Literal::String((*s).to_owned()))
+                .collect(),
         }),
     }
     for condition in source.conditions {
@@ -412,7 +500,11 @@ fn source_filter(source: &Source, action_types: &[&'static str]) -> Expr {
             Target::Additional { key, ty } => lower::additional_operand(key, ty),
             _ => continue,
         };
-        parts.push(Expr::Compare { lhs, op: Op::Equal, rhs: Literal::String(condition.value.to_owned()) });
+        parts.push(Expr::Compare {
+            lhs,
+            op: Op::Equal,
+            rhs: Literal::String(condition.value.to_owned()),
+        });
     }
     Expr::and(parts)
 }
@@ -420,18 +512,29 @@ fn source_filter(source: &Source, action_types: &[&'static str]) -> Expr {
 /// Renders `Table | where ...` for one table; several sources on it are OR-ed, each with
 /// its own filter. Sources that share a filter shape and a condition merge their
 /// ActionTypes.
-fn render_single(table: Table, members: Vec<(&'static Source, Expr)>) -> Result<String, ConvertError> {
+fn render_single(
+    table: Table,
+    members: Vec<(&'static Source, Expr)>,
+) -> Result<String, ConvertError> {
     // Merge events whose lowered conditions and fixed conditions agree. Each group names
     // the member whose expression it renders.
     let mut groups: Vec<(Vec<&'static str>, &'static Source, usize)> = Vec::new();
     for (index, (source, expr)) in members.iter().enumerate() {
-        if let Some(group) = groups.iter_mut().find(|(_, s, e)| members[*e].1 == *expr && s.conditions == source.conditions && !s.action_types.is_empty() && !source.action_types.is_empty()) {
+        if let Some(group) = groups.iter_mut().find(|(_, s, e)| {
+            members[*e].1 == *expr
+                && s.conditions == source.conditions
+                && !s.action_types.is_empty()
+                && !source.action_types.is_empty()
+        }) {
             for action in source.action_types {
                 if !group.0.contains(action) {
                     group.0.push(action);
                 }
             }
-        } else if !groups.iter().any(|(_, s, e)| members[*e].1 == *expr && s == source) {
+        } else if !groups
+            .iter()
+            .any(|(_, s, e)| members[*e].1 == *expr && s == source)
+        {
             groups.push((source.action_types.to_vec(), source, index));
         }
     }
@@ -439,10 +542,16 @@ fn render_single(table: Table, members: Vec<(&'static Source, Expr)>) -> Result<
     let mut exprs: Vec<Option<Expr>> = members.into_iter().map(|(_, expr)| Some(expr)).collect();
     let mut alternatives = Vec::with_capacity(groups.len());
     for (action_types, source, index) in &groups {
-        let Some(expr) = exprs.get_mut(*index).and_then(Option::take) else { continue };
+        let Some(expr) = exprs.get_mut(*index).and_then(Option::take) else {
+            continue;
+        };
         // A condition that already picks some of the source's ActionTypes (Sysmon's
         // `Initiated` does) makes the source's own ActionType list redundant.
-        let action_types: &[&str] = if restricts_action_type(&expr, action_types) { &[] } else { action_types };
+        let action_types: &[&str] = if restricts_action_type(&expr, action_types) {
+            &[]
+        } else {
+            action_types
+        };
         alternatives.push(Expr::and(vec![source_filter(source, action_types), expr]));
     }
     let filter = Expr::or(alternatives);

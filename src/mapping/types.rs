@@ -89,7 +89,11 @@ pub enum LogSourceEntry {
     Source(Source),
     /// A service log (`security`, `system`, `sysmon`, ...) whose `EventID` values decide the
     /// source through [`event`](super::event). `fallback` serves rules without an `EventID`.
-    ByEventId { product: &'static str, service: &'static str, fallback: Option<Source> },
+    ByEventId {
+        product: &'static str,
+        service: &'static str,
+        fallback: Option<Source>,
+    },
     /// Defender records nothing equivalent; the reason is shown to users.
     NoSource { reason: &'static str },
 }

@@ -36,7 +36,8 @@ pub mod yaml;
 use std::collections::HashMap;
 
 pub use error::{
-    ConditionError, DocumentLabel, Error, ErrorKind, ReferenceError, RuleError, ValueError, YamlError,
+    ConditionError, DocumentLabel, Error, ErrorKind, ReferenceError, RuleError, ValueError,
+    YamlError,
 };
 pub use meta::{
     apply_filters, check_references, BoundOp, Correlation, CorrelationCondition, CorrelationType,
@@ -130,12 +131,25 @@ pub fn parse_file(text: &str, path: Option<&str>, options: &ParseOptions) -> Par
 /// Reads the metadata an error report needs from a document's top-level keys. It runs
 /// before the document is compiled, because compiling consumes the tree.
 fn document_label(node: &Node) -> Option<DocumentLabel> {
-    let text = |key: &str| node.get(key).and_then(|e| e.value.as_scalar()).map(|s| s.text.clone());
+    let text = |key: &str| {
+        node.get(key)
+            .and_then(|e| e.value.as_scalar())
+            .map(|s| s.text.clone())
+    };
     let tags = match node.get("tags").map(|e| &e.value.kind) {
-        Some(NodeKind::Sequence(items)) => items.iter().filter_map(|n| n.as_scalar().map(|s| s.text.clone())).collect(),
+        Some(NodeKind::Sequence(items)) => items
+            .iter()
+            .filter_map(|n| n.as_scalar().map(|s| s.text.clone()))
+            .collect(),
         _ => Vec::new(),
     };
-    let label = DocumentLabel { title: text("title"), id: text("id"), level: text("level"), author: text("author"), tags };
+    let label = DocumentLabel {
+        title: text("title"),
+        id: text("id"),
+        level: text("level"),
+        author: text("author"),
+        tags,
+    };
     (label != DocumentLabel::default()).then_some(label)
 }
 

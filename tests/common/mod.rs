@@ -15,7 +15,9 @@ pub const SHARED_DIR_VARIABLE: &str = "SIGMA_MDE_SHARED";
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os(SHARED_DIR_VARIABLE) {
         Some(value) => PathBuf::from(value),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("shared"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("shared"),
     };
     if dir.join("README.md").is_file() {
         return Some(dir);
@@ -34,11 +36,16 @@ pub fn shared_dir() -> Option<PathBuf> {
 /// Runs Microsoft's KQL parser and binder (`tools/kql-check/kql-check` in the shared
 /// material) over `queries`, given as `(id, query)` pairs, and returns its report of the
 /// failed ones. `None` means the checker could not run (printed, or a panic under `CI=true`).
-pub fn kql_check(shared: &std::path::Path, label: &str, queries: &[(String, String)]) -> Option<Vec<String>> {
+pub fn kql_check(
+    shared: &std::path::Path,
+    label: &str,
+    queries: &[(String, String)],
+) -> Option<Vec<String>> {
     use std::io::Write as _;
 
     let tool = shared.join("tools").join("kql-check").join("kql-check");
-    let input = std::env::temp_dir().join(format!("sigma-mde-{label}-{}.jsonl", std::process::id()));
+    let input =
+        std::env::temp_dir().join(format!("sigma-mde-{label}-{}.jsonl", std::process::id()));
     {
         let mut file = std::fs::File::create(&input).expect("temporary query file can be created");
         for (id, query) in queries {
@@ -46,7 +53,10 @@ pub fn kql_check(shared: &std::path::Path, label: &str, queries: &[(String, Stri
             writeln!(file, "{line}").expect("temporary query file can be written");
         }
     }
-    let output = std::process::Command::new(&tool).arg("--jsonl").arg(&input).output();
+    let output = std::process::Command::new(&tool)
+        .arg("--jsonl")
+        .arg(&input)
+        .output();
     let _ = std::fs::remove_file(&input);
     let output = match output {
         Ok(output) => output,
@@ -99,7 +109,10 @@ pub struct OracleReport {
 /// run (printed, or a panic under `CI=true`).
 pub fn oracle_check(shared: &std::path::Path, label: &str, jsonl: &str) -> Option<OracleReport> {
     let tool = shared.join("tools").join("oracle").join("oracle-check");
-    let input = std::env::temp_dir().join(format!("sigma-mde-oracle-{label}-{}.jsonl", std::process::id()));
+    let input = std::env::temp_dir().join(format!(
+        "sigma-mde-oracle-{label}-{}.jsonl",
+        std::process::id()
+    ));
     std::fs::write(&input, jsonl).expect("temporary oracle input can be written");
     let output = std::process::Command::new(&tool).arg(&input).output();
     let _ = std::fs::remove_file(&input);
@@ -129,5 +142,9 @@ pub fn oracle_check(shared: &std::path::Path, label: &str, jsonl: &str) -> Optio
         }
     }
     let summary = stdout.lines().rev().take(2).collect::<Vec<_>>().join("\n");
-    Some(OracleReport { matched, missed, summary })
+    Some(OracleReport {
+        matched,
+        missed,
+        summary,
+    })
 }
