@@ -1,6 +1,6 @@
 //! Types of the compiled mapping. The values live in generated statics built from
-//! `mapping.yaml`; these definitions are written by hand so that the rest of the crate and
-//! its users see documented types.
+//! `mapping.yaml`. These definitions are written by hand, so that the rest of the crate and
+//! its users get documented types.
 
 use super::generated::{FieldSet, Table, Transform, ValueMap};
 
@@ -47,16 +47,16 @@ pub struct Column {
     pub ty: KustoType,
 }
 
-/// How faithfully a mapping entry reproduces the Sigma semantics.
+/// The fidelity of a mapping entry: how much of the Sigma semantics it reproduces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fidelity {
     /// The Defender data carries the same facts as the Windows event.
     Exact,
-    /// The query sees only part of what the rule means; the note tells users which part.
+    /// The query covers only part of what the rule means. The note tells users which part.
     Partial { note: &'static str },
 }
 
-/// Where a query reads the facts of a Sigma log source or Windows event.
+/// The table, filters and field set a query reads for a Sigma log source or Windows event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
     pub table: Table,
@@ -82,7 +82,7 @@ pub struct FixedCondition {
     pub value: &'static str,
 }
 
-/// What a Sigma log source `(product, category, service)` resolves to.
+/// The resolution of a Sigma log source `(product, category, service)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogSourceEntry {
     /// The log source alone decides the table and filters.
@@ -98,14 +98,14 @@ pub enum LogSourceEntry {
     NoSource { reason: &'static str },
 }
 
-/// What a Windows event `(product, service, EventID)` resolves to.
+/// The resolution of a Windows event `(product, service, EventID)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventEntry {
     Source(Source),
     NoSource { reason: &'static str },
 }
 
-/// Where a Sigma field's values are compared.
+/// The column, columns or `AdditionalFields` member a Sigma field's values are compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// A column of the source's table.
