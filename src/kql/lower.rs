@@ -1325,26 +1325,7 @@ fn lower_mapped_value(
     };
     match mapping::value_map(map, &key) {
         Some(translated) => {
-            let values: Vec<Literal> = translated
-                .split(',')
-                .map(|v| Literal::String(v.to_owned()))
-                .collect();
-            if values.len() == 1 {
-                Ok(Expr::Compare {
-                    lhs: operand,
-                    op: Op::Equal,
-                    rhs: values
-                        .into_iter()
-                        .next()
-                        .unwrap_or(Literal::String(String::new())),
-                })
-            } else {
-                Ok(Expr::In {
-                    lhs: operand,
-                    cased: false,
-                    values,
-                })
-            }
+            Ok(one_of(operand, translated, false))
         }
         None => Err(unsupported(format!(
             "value '{key}' of field '{name}' has no Defender equivalent; known values: {}",
@@ -1381,26 +1362,7 @@ fn lower_action_type(
         .find(|(k, _)| k.eq_ignore_ascii_case(&key));
     match found {
         Some((_, action_types)) => {
-            let values: Vec<Literal> = action_types
-                .split(',')
-                .map(|v| Literal::String(v.to_owned()))
-                .collect();
-            if values.len() == 1 {
-                Ok(Expr::Compare {
-                    lhs: Operand::Column("ActionType"),
-                    op: Op::EqualCased,
-                    rhs: values
-                        .into_iter()
-                        .next()
-                        .unwrap_or(Literal::String(String::new())),
-                })
-            } else {
-                Ok(Expr::In {
-                    lhs: Operand::Column("ActionType"),
-                    cased: true,
-                    values,
-                })
-            }
+            Ok(one_of(Operand::Column("ActionType"), action_types, true))
         }
         None => Err(unsupported(format!(
             "value '{key}' of field '{name}' has no Defender ActionType; known values: {}",
@@ -1439,6 +1401,17 @@ fn lower_hex_number(
         },
         other => lower_test(operand, ty, other, source),
     }
+}
+
+/// Builds `lhs == value` (or `=~` unless `cased`) for one value of a comma-separated value
+/// map entry, and `lhs in (...)` (or `in~`) for several.
+fn one_of(lhs: Operand, list: &str, cased: bool) -> Expr {
+    let mut values: Vec<Literal> = list.split(',').map(|v| Literal::String(v.to_owned())).collect();
+    if values.len() == 1 {
+        let op = if cased { Op::EqualCased } else { Op::Equal };
+        return Expr::Compare { lhs, op, rhs: values.remove(0) };
+    }
+    Expr::In { lhs, cased, values }
 }
 
 /// Sysmon's `Initiated` separates outbound from inbound connections. Defender separates them
