@@ -7,6 +7,7 @@
 //! express itself: string patterns, regexes, numbers, networks, nulls and field references.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A place in a rule file, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
@@ -33,15 +34,18 @@ pub enum Expr {
 /// One test of one field (or, for keywords, of no named field) against one value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Predicate {
-    /// The Sigma field name as written, without modifiers; `None` for a keyword.
-    pub field: Option<String>,
+    /// The Sigma field name as written, without modifiers; `None` for a keyword. The
+    /// predicates of one field key share the text.
+    pub field: Option<Arc<str>>,
     pub test: Test,
-    /// The detection item (selection identifier) the predicate comes from.
-    pub item: String,
+    /// The detection item (selection identifier) the predicate comes from, shared by the
+    /// predicates of that item.
+    pub item: Arc<str>,
     /// Where the field key (or the keyword value) stands in the rule file.
     pub position: Position,
-    /// The modifiers as written, for messages (`["contains", "all"]`).
-    pub modifiers: Vec<String>,
+    /// The modifiers as written, for messages (`["contains", "all"]`), shared by the
+    /// predicates of one field key.
+    pub modifiers: Arc<[String]>,
 }
 
 /// What a predicate checks.

@@ -133,7 +133,7 @@ fn filter_model() {
         panic!("not a predicate: {:?}", filter.condition)
     };
     assert_eq!(p.field.as_deref(), Some("User"));
-    assert_eq!(p.item, "filter:Filter Administrator account:selection");
+    assert_eq!(&*p.item, "filter:Filter Administrator account:selection");
     assert_eq!(
         p.test,
         Test::Pattern {
@@ -212,7 +212,7 @@ fn filter_applies_and_not() {
     let Expr::Pred(p) = inner.as_ref() else {
         panic!("not a predicate")
     };
-    assert_eq!(p.item, "filter:Filter Administrator account:selection");
+    assert_eq!(&*p.item, "filter:Filter Administrator account:selection");
 }
 
 #[test]

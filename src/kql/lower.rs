@@ -110,7 +110,9 @@ impl Lowering<'_> {
         };
         for warning in &mut self.warnings[first_new_warning..] {
             warning.position.get_or_insert(predicate.position);
-            warning.item.get_or_insert_with(|| predicate.item.clone());
+            warning
+                .item
+                .get_or_insert_with(|| predicate.item.to_string());
         }
         result.map_err(|error| error.at(&predicate.item, predicate.position))
     }
@@ -144,7 +146,7 @@ impl Lowering<'_> {
         if !self.warnings.iter().any(|w| w.message == message) {
             self.warnings.push(Warning {
                 position: Some(predicate.position),
-                item: Some(predicate.item.clone()),
+                item: Some(predicate.item.to_string()),
                 message,
             });
         }
@@ -165,7 +167,7 @@ impl Lowering<'_> {
             if !self.warnings.iter().any(|w| w.message == message) {
                 self.warnings.push(Warning {
                     position: Some(predicate.position),
-                    item: Some(predicate.item.clone()),
+                    item: Some(predicate.item.to_string()),
                     message,
                 });
             }
@@ -175,7 +177,7 @@ impl Lowering<'_> {
                 if last.ends_with('*') {
                     self.warnings.push(Warning {
                         position: Some(predicate.position),
-                        item: Some(predicate.item.clone()),
+                        item: Some(predicate.item.to_string()),
                         message: format!(
                             "the value of field '{name}' ends in an escaped, literal '*' (written '\\*'); if the backslash is a path separator followed by a wildcard, write '\\\\*'"
                         ),
@@ -364,7 +366,7 @@ impl Lowering<'_> {
                             self.source.table.name(),
                             algorithm.to_ascii_uppercase()
                         ),
-                        item: predicate.item.clone(),
+                        item: predicate.item.to_string(),
                         position: predicate.position,
                     });
                 }
@@ -1324,9 +1326,7 @@ fn lower_mapped_value(
         other => return Err(unsupported(format!("field '{name}' takes exact values, not {}", describe_test(other)))),
     };
     match mapping::value_map(map, &key) {
-        Some(translated) => {
-            Ok(one_of(operand, translated, false))
-        }
+        Some(translated) => Ok(one_of(operand, translated, false)),
         None => Err(unsupported(format!(
             "value '{key}' of field '{name}' has no Defender equivalent; known values: {}",
             mapping::value_map_entries(map)
@@ -1361,9 +1361,7 @@ fn lower_action_type(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(&key));
     match found {
-        Some((_, action_types)) => {
-            Ok(one_of(Operand::Column("ActionType"), action_types, true))
-        }
+        Some((_, action_types)) => Ok(one_of(Operand::Column("ActionType"), action_types, true)),
         None => Err(unsupported(format!(
             "value '{key}' of field '{name}' has no Defender ActionType; known values: {}",
             mapping::value_map_entries(map)
@@ -1406,10 +1404,17 @@ fn lower_hex_number(
 /// Builds `lhs == value` (or `=~` unless `cased`) for one value of a comma-separated value
 /// map entry, and `lhs in (...)` (or `in~`) for several.
 fn one_of(lhs: Operand, list: &str, cased: bool) -> Expr {
-    let mut values: Vec<Literal> = list.split(',').map(|v| Literal::String(v.to_owned())).collect();
+    let mut values: Vec<Literal> = list
+        .split(',')
+        .map(|v| Literal::String(v.to_owned()))
+        .collect();
     if values.len() == 1 {
         let op = if cased { Op::EqualCased } else { Op::Equal };
-        return Expr::Compare { lhs, op, rhs: values.remove(0) };
+        return Expr::Compare {
+            lhs,
+            op,
+            rhs: values.remove(0),
+        };
     }
     Expr::In { lhs, cased, values }
 }

@@ -438,14 +438,14 @@ mod tests {
 
     fn leaf(name: &str) -> Expr {
         Expr::Pred(Predicate {
-            field: Some(name.to_owned()),
+            field: Some(name.into()),
             test: Test::Pattern {
                 value: Pattern::literal(name),
                 cased: false,
             },
-            item: name.to_owned(),
+            item: name.into(),
             position: Position::default(),
-            modifiers: Vec::new(),
+            modifiers: Default::default(),
         })
     }
 

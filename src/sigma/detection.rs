@@ -2,6 +2,7 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::error::{Error, RuleError, ValueError};
 use super::value::{self, SigmaString};
@@ -159,7 +160,7 @@ impl Modifier {
 /// The parsed modifiers of one field key, as written.
 pub(crate) struct Modifiers {
     pub list: Vec<Modifier>,
-    pub names: Vec<String>,
+    pub names: Arc<[String]>,
     kind: Option<Modifier>,
 }
 
@@ -178,7 +179,7 @@ impl Modifiers {
 pub(crate) fn parse_key(
     key: &str,
     position: Position,
-) -> Result<(Option<String>, Modifiers), Error> {
+) -> Result<(Option<Arc<str>>, Modifiers), Error> {
     let mut split = key.split('|');
     let field = split.next().unwrap_or("");
     let field_label = if field.is_empty() {
@@ -278,14 +279,23 @@ pub(crate) fn parse_key(
     let field = if field.is_empty() {
         None
     } else {
-        Some(field.to_owned())
+        Some(Arc::from(field))
     };
-    Ok((field, Modifiers { list, names, kind }))
+    Ok((
+        field,
+        Modifiers {
+            list,
+            names: names.into(),
+            kind,
+        },
+    ))
 }
 
 /// Inputs of value compilation besides the values themselves.
 pub(crate) struct Context<'a> {
     pub item: &'a str,
+    /// The same name as `item`, shared by the item's predicates.
+    pub item_name: Arc<str>,
     pub placeholders: &'a HashMap<String, Vec<String>>,
     /// Predicates made so far in the rule, for [`MAX_PREDICATES`].
     pub predicates: &'a Cell<usize>,
@@ -351,7 +361,7 @@ fn compile_map(node: &Node, cx: &Context<'_>) -> Result<Expr, Error> {
         let (field, modifiers) =
             parse_key(&entry.key, entry.key_position).map_err(|e| e.with_item(cx.item))?;
         let expr = compile_values(
-            field.as_deref(),
+            field.as_ref(),
             &modifiers,
             &entry.value,
             entry.key_position,
@@ -365,13 +375,13 @@ fn compile_map(node: &Node, cx: &Context<'_>) -> Result<Expr, Error> {
 /// Compiles the values of one field or keyword list: each value, then their OR (AND with
 /// `all`), then NOT with `neq`.
 fn compile_values(
-    field: Option<&str>,
+    field: Option<&Arc<str>>,
     modifiers: &Modifiers,
     node: &Node,
     key_position: Position,
     cx: &Context<'_>,
 ) -> Result<Expr, Error> {
-    let field_label = field.unwrap_or("(keywords)");
+    let field_label = field.map_or("(keywords)", |f| f);
     let values: &[Node] = match &node.kind {
         NodeKind::Scalar(_) => std::slice::from_ref(node),
         NodeKind::Sequence(items) => {
@@ -439,11 +449,11 @@ fn compile_values(
         }
         let predicate = |test| {
             Expr::Pred(Predicate {
-                field: field.map(str::to_owned),
+                field: field.cloned(),
                 test,
-                item: cx.item.to_owned(),
+                item: Arc::clone(&cx.item_name),
                 position,
-                modifiers: modifiers.names.clone(),
+                modifiers: Arc::clone(&modifiers.names),
             })
         };
         // One test (the usual case) is its own term; `or` would return it unchanged.
@@ -631,7 +641,7 @@ fn compile_plain(
     } else {
         vec![SigmaString::parse(&text)]
     };
-    for (m, name) in modifiers.list.iter().zip(&modifiers.names) {
+    for (m, name) in modifiers.list.iter().zip(modifiers.names.iter()) {
         values = apply_transformation(field, *m, name, values)?;
     }
     let cased = modifiers.has(Modifier::Cased);
@@ -640,7 +650,7 @@ fn compile_plain(
         let last_encoding = modifiers
             .list
             .iter()
-            .zip(&modifiers.names)
+            .zip(modifiers.names.iter())
             .rev()
             .find(|(m, _)| m.is_utf16())
             .map_or("", |(_, n)| n.as_str());
@@ -896,8 +906,8 @@ mod tests {
         );
         let p = pred(&e);
         assert_eq!(p.field.as_deref(), Some("TargetFilename"));
-        assert_eq!(p.item, "sel");
-        assert_eq!(p.modifiers, vec!["contains".to_owned()]);
+        assert_eq!(&*p.item, "sel");
+        assert_eq!(&*p.modifiers, ["contains".to_owned()]);
         assert_eq!(p.position, Position { line: 6, column: 5 });
     }
 

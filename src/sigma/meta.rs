@@ -503,7 +503,7 @@ fn rename_items(expr: &mut Expr, prefix: &str) {
             terms.iter_mut().for_each(|t| rename_items(t, prefix))
         }
         Expr::Not(inner) => rename_items(inner, prefix),
-        Expr::Pred(p) => p.item.insert_str(0, prefix),
+        Expr::Pred(p) => p.item = format!("{prefix}{}", p.item).into(),
     }
 }
 

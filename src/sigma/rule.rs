@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::condition::{self, Items};
 use super::detection::{self, Context};
@@ -234,6 +235,7 @@ pub(crate) fn compile_detection(
         }
         let cx = Context {
             item: &entry.key,
+            item_name: Arc::from(entry.key.as_str()),
             placeholders,
             predicates: &predicates,
         };
