@@ -475,6 +475,9 @@ fn write_junction<E: Borrow<Expr>>(
 fn fold_or(parts: &[Expr]) -> Vec<Cow<'_, Expr>> {
     let mut out: Vec<Cow<'_, Expr>> = Vec::with_capacity(parts.len());
     let mut state = vec![FoldState::Open; parts.len()];
+    // The tests of the current group and their indexes in `parts`, reused for each group.
+    let mut group = Vec::new();
+    let mut members = Vec::new();
     for i in 0..parts.len() {
         match state[i] {
             FoldState::Folded => continue,
@@ -488,8 +491,9 @@ fn fold_or(parts: &[Expr]) -> Vec<Cow<'_, Expr>> {
             out.push(Cow::Borrowed(&parts[i]));
             continue;
         };
-        let mut group = vec![&parts[i]];
-        let mut members = Vec::new();
+        group.clear();
+        members.clear();
+        group.push(&parts[i]);
         for j in i + 1..parts.len() {
             if state[j] == FoldState::Open
                 && fold_key(&parts[j]).is_some_and(|(o, k)| o == operand && k == kind)
@@ -498,21 +502,20 @@ fn fold_or(parts: &[Expr]) -> Vec<Cow<'_, Expr>> {
                 group.push(&parts[j]);
             }
         }
-        let folded = fold_group(operand, kind, &group);
-        if folded.len() == group.len() {
+        let Some(folded) = fold_group(operand, kind, &group) else {
             // Nothing folded: every test keeps its own place in the list. A group that
             // does not fold has no part that folds (too few distinct values, or too few
             // tests), so its other members need not be grouped again.
             out.push(Cow::Borrowed(&parts[i]));
-            for j in members {
+            for &j in &members {
                 state[j] = FoldState::Alone;
             }
             continue;
-        }
-        for j in members {
+        };
+        for &j in &members {
             state[j] = FoldState::Folded;
         }
-        out.extend(folded);
+        out.push(Cow::Owned(folded));
     }
     out
 }
@@ -603,8 +606,9 @@ fn push_regex_alternative(pattern: &str, out: &mut String) {
     out.push(')');
 }
 
-fn fold_group<'a>(operand: &Operand, kind: FoldKind, group: &[&'a Expr]) -> Vec<Cow<'a, Expr>> {
-    let unfolded = || group.iter().map(|e| Cow::Borrowed(*e)).collect();
+/// Folds a group of OR-ed tests on one operand into one test, or returns `None` when the
+/// group is too small to fold.
+fn fold_group(operand: &Operand, kind: FoldKind, group: &[&Expr]) -> Option<Expr> {
     match kind {
         FoldKind::Equality { .. } | FoldKind::NumberEquality => {
             let mut values = UniqueLiterals::default();
@@ -624,18 +628,18 @@ fn fold_group<'a>(operand: &Operand, kind: FoldKind, group: &[&'a Expr]) -> Vec<
                 _ => true,
             };
             if values.list.len() < MIN_IN_LIST {
-                return unfolded();
+                return None;
             }
             let values = values.list.into_iter().cloned().collect();
-            vec![Cow::Owned(Expr::In {
+            Some(Expr::In {
                 lhs: operand.clone(),
                 cased,
                 values,
-            })]
+            })
         }
         FoldKind::Regex => {
             if group.len() <= MAX_SUBSTRING_OR {
-                return unfolded();
+                return None;
             }
             let mut pattern = String::new();
             for (i, expr) in group.iter().enumerate() {
@@ -650,15 +654,15 @@ fn fold_group<'a>(operand: &Operand, kind: FoldKind, group: &[&'a Expr]) -> Vec<
                     push_regex_alternative(text, &mut pattern);
                 }
             }
-            vec![Cow::Owned(Expr::Compare {
+            Some(Expr::Compare {
                 lhs: operand.clone(),
                 op: Op::MatchesRegex,
                 rhs: Literal::String(pattern),
-            })]
+            })
         }
         FoldKind::Substring(op) => {
             if group.len() <= MAX_SUBSTRING_OR {
-                return unfolded();
+                return None;
             }
             let mut pattern = String::from("(?i)");
             if op == Op::StartsWith {
@@ -681,11 +685,11 @@ fn fold_group<'a>(operand: &Operand, kind: FoldKind, group: &[&'a Expr]) -> Vec<
             if op == Op::EndsWith {
                 pattern.push('$');
             }
-            vec![Cow::Owned(Expr::Compare {
+            Some(Expr::Compare {
                 lhs: operand.clone(),
                 op: Op::MatchesRegex,
                 rhs: Literal::String(pattern),
-            })]
+            })
         }
     }
 }
