@@ -8,7 +8,8 @@ use super::error::{Error, RuleError, ValueError};
 use super::value::{self, SigmaString};
 use super::yaml::{Node, NodeKind, Scalar, ScalarValue};
 use crate::ir::{
-    CompareOp, Expr, FieldRefKind, Number, Pattern, Position, Predicate, RegexFlags, Test, TimePart,
+    CompareOp, Expr, FieldRefKind, Number, Pattern, PatternPart, Position, Predicate, RegexFlags,
+    Test, TimePart,
 };
 
 /// Maximum number of alternatives one detection value may expand into through `windash`,
@@ -91,6 +92,20 @@ impl Modifier {
             "fieldref" => Modifier::FieldRef,
             _ => return None,
         })
+    }
+
+    /// Modifiers that leave a string value one value of unchanged text, apart from the
+    /// wildcards an anchor adds.
+    fn keeps_one_text_value(self) -> bool {
+        matches!(
+            self,
+            Modifier::Contains
+                | Modifier::StartsWith
+                | Modifier::EndsWith
+                | Modifier::Cased
+                | Modifier::All
+                | Modifier::Neq
+        )
     }
 
     /// Modifiers that change what kind of test the value makes; at most one per field.
@@ -621,6 +636,26 @@ fn compile_plain(
         (ScalarValue::Int(_) | ScalarValue::Float(_), Some(_)) => scalar.text.as_str().into(),
         (ScalarValue::String(s), _) => (*s).into(),
     };
+    let cased = modifiers.has(Modifier::Cased);
+    if modifiers.list.iter().all(|m| m.keeps_one_text_value()) {
+        // No modifier here encodes the text or makes alternatives, so the value becomes its
+        // pattern directly, with the anchors' wildcards added.
+        let mut pattern = SigmaString::parse_pattern(&text);
+        for m in &modifiers.list {
+            if matches!(m, Modifier::Contains | Modifier::EndsWith)
+                && pattern.parts.first() != Some(&PatternPart::AnyRun)
+            {
+                pattern.parts.insert(0, PatternPart::AnyRun);
+            }
+            if matches!(m, Modifier::Contains | Modifier::StartsWith) {
+                pattern.push_wildcard(PatternPart::AnyRun);
+            }
+        }
+        return Ok(vec![Test::Pattern {
+            value: pattern,
+            cased,
+        }]);
+    }
     let mut values = if modifiers.has(Modifier::Expand) {
         let template = value::split_placeholders(&text);
         match value::expand_template(&template, cx.placeholders, MAX_ALTERNATIVES) {
@@ -644,7 +679,6 @@ fn compile_plain(
     for (m, name) in modifiers.list.iter().zip(modifiers.names.iter()) {
         values = apply_transformation(field, *m, name, values)?;
     }
-    let cased = modifiers.has(Modifier::Cased);
     let mut tests = Vec::with_capacity(values.len());
     for v in values {
         let last_encoding = modifiers

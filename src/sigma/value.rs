@@ -32,46 +32,16 @@ impl SigmaString {
         out
     }
 
+    /// Parses a Sigma string as [`SigmaString::parse`] does, straight into the pattern that
+    /// [`SigmaString::into_pattern`] would make of it.
+    pub fn parse_pattern(text: &str) -> Pattern {
+        let mut out = Pattern::default();
+        scan(text, &mut out);
+        out
+    }
+
     fn append_parsed(&mut self, text: &str) {
-        // The special characters are ASCII, so the text is split at them byte by byte and
-        // the runs between them are copied whole.
-        let bytes = text.as_bytes();
-        let mut literal = String::new();
-        let mut run_start = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\\' => {
-                    if let Some(&next @ (b'*' | b'?' | b'\\')) = bytes.get(i + 1) {
-                        literal.push_str(&text[run_start..i]);
-                        literal.push(char::from(next));
-                        i += 2;
-                        run_start = i;
-                    } else {
-                        i += 1;
-                    }
-                }
-                c @ (b'*' | b'?') => {
-                    literal.push_str(&text[run_start..i]);
-                    self.push_text(std::mem::take(&mut literal));
-                    self.push_wildcard(if c == b'*' {
-                        Part::AnyRun
-                    } else {
-                        Part::AnyOne
-                    });
-                    i += 1;
-                    run_start = i;
-                }
-                _ => i += 1,
-            }
-        }
-        let rest = &text[run_start..];
-        if literal.is_empty() {
-            self.push_text(rest.to_owned());
-        } else {
-            literal.push_str(rest);
-            self.push_text(literal);
-        }
+        scan(text, self);
     }
 
     fn push_text(&mut self, text: String) {
@@ -271,6 +241,80 @@ impl SigmaString {
             }
         }
         Some(pattern)
+    }
+}
+
+/// A receiver of the literal runs and wildcard tokens that [`scan`] finds in a Sigma string.
+trait WildcardSink {
+    fn push_text(&mut self, text: String);
+    /// Receives `*` (`any_run`) or `?`.
+    fn push_wildcard(&mut self, any_run: bool);
+}
+
+impl WildcardSink for SigmaString {
+    fn push_text(&mut self, text: String) {
+        SigmaString::push_text(self, text);
+    }
+
+    fn push_wildcard(&mut self, any_run: bool) {
+        SigmaString::push_wildcard(self, if any_run { Part::AnyRun } else { Part::AnyOne });
+    }
+}
+
+impl WildcardSink for Pattern {
+    fn push_text(&mut self, text: String) {
+        self.push_literal_owned(text);
+    }
+
+    fn push_wildcard(&mut self, any_run: bool) {
+        Pattern::push_wildcard(
+            self,
+            if any_run {
+                PatternPart::AnyRun
+            } else {
+                PatternPart::AnyOne
+            },
+        );
+    }
+}
+
+/// Splits a Sigma string into literal runs and wildcard tokens, as [`SigmaString::parse`]
+/// describes, and hands them to `out`.
+fn scan(text: &str, out: &mut impl WildcardSink) {
+    // The special characters are ASCII, so the text is split at them byte by byte and
+    // the runs between them are copied whole.
+    let bytes = text.as_bytes();
+    let mut literal = String::new();
+    let mut run_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => {
+                if let Some(&next @ (b'*' | b'?' | b'\\')) = bytes.get(i + 1) {
+                    literal.push_str(&text[run_start..i]);
+                    literal.push(char::from(next));
+                    i += 2;
+                    run_start = i;
+                } else {
+                    i += 1;
+                }
+            }
+            c @ (b'*' | b'?') => {
+                literal.push_str(&text[run_start..i]);
+                out.push_text(std::mem::take(&mut literal));
+                out.push_wildcard(c == b'*');
+                i += 1;
+                run_start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    let rest = &text[run_start..];
+    if literal.is_empty() {
+        out.push_text(rest.to_owned());
+    } else {
+        literal.push_str(rest);
+        out.push_text(literal);
     }
 }
 
@@ -523,6 +567,30 @@ mod tests {
 
     fn text(s: &str) -> Part {
         Part::Text(s.to_owned())
+    }
+
+    #[test]
+    fn parse_pattern_matches_parse() {
+        let inputs = [
+            "",
+            "plain",
+            "*",
+            "**a**",
+            "a?b*c",
+            r"C:\Windows\",
+            r"\*literal\?",
+            r"ends with \",
+            r"\\*",
+            "é*ü?",
+        ];
+        for input in inputs {
+            let expected = SigmaString::parse(input).into_pattern();
+            assert_eq!(
+                Some(SigmaString::parse_pattern(input)),
+                expected,
+                "{input:?}"
+            );
+        }
     }
 
     #[test]
