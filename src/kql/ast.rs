@@ -245,61 +245,13 @@ const MAX_SUBSTRING_OR: usize = 16;
 
 impl Expr {
     /// Builds the conjunction of `parts`, flattening nested conjunctions and dropping `true`.
-    pub fn and(mut parts: Vec<Expr>) -> Expr {
-        // Nothing to drop or merge (the usual case): keep the list as it is.
-        if !parts
-            .iter()
-            .any(|p| matches!(p, Expr::Bool(_) | Expr::And(_)))
-        {
-            return match parts.len() {
-                0 => Expr::Bool(true),
-                1 => parts.pop().unwrap_or(Expr::Bool(true)),
-                _ => Expr::And(parts),
-            };
-        }
-        let mut out = Vec::with_capacity(parts.len());
-        for part in parts {
-            match part {
-                Expr::Bool(true) => {}
-                Expr::Bool(false) => return Expr::Bool(false),
-                Expr::And(inner) => out.extend(inner),
-                other => out.push(other),
-            }
-        }
-        match out.len() {
-            0 => Expr::Bool(true),
-            1 => out.pop().unwrap_or(Expr::Bool(true)),
-            _ => Expr::And(out),
-        }
+    pub fn and(parts: Vec<Expr>) -> Expr {
+        junction(parts, true)
     }
 
     /// Builds the disjunction of `parts`, flattening nested disjunctions and dropping `false`.
-    pub fn or(mut parts: Vec<Expr>) -> Expr {
-        // Nothing to drop or merge (the usual case): keep the list as it is.
-        if !parts
-            .iter()
-            .any(|p| matches!(p, Expr::Bool(_) | Expr::Or(_)))
-        {
-            return match parts.len() {
-                0 => Expr::Bool(false),
-                1 => parts.pop().unwrap_or(Expr::Bool(false)),
-                _ => Expr::Or(parts),
-            };
-        }
-        let mut out = Vec::with_capacity(parts.len());
-        for part in parts {
-            match part {
-                Expr::Bool(false) => {}
-                Expr::Bool(true) => return Expr::Bool(true),
-                Expr::Or(inner) => out.extend(inner),
-                other => out.push(other),
-            }
-        }
-        match out.len() {
-            0 => Expr::Bool(false),
-            1 => out.pop().unwrap_or(Expr::Bool(false)),
-            _ => Expr::Or(out),
-        }
+    pub fn or(parts: Vec<Expr>) -> Expr {
+        junction(parts, false)
     }
 
     /// Builds the negation of `inner`, removing a double negation.
@@ -427,6 +379,41 @@ impl Expr {
             }
             Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         }
+    }
+}
+
+/// Builds an `and` (`conjunction`) or an `or` of `parts`: nested junctions of the same kind
+/// are flattened, the neutral constant is dropped and the absorbing one decides the result.
+fn junction(mut parts: Vec<Expr>, conjunction: bool) -> Expr {
+    let same_kind = |e: &Expr| match e {
+        Expr::And(_) => conjunction,
+        Expr::Or(_) => !conjunction,
+        _ => false,
+    };
+    let build = |parts: Vec<Expr>| if conjunction { Expr::And(parts) } else { Expr::Or(parts) };
+
+    // Nothing to drop or merge (the usual case): keep the list as it is.
+    if !parts.iter().any(|p| matches!(p, Expr::Bool(_)) || same_kind(p)) {
+        return match parts.len() {
+            0 => Expr::Bool(conjunction),
+            1 => parts.pop().unwrap_or(Expr::Bool(conjunction)),
+            _ => build(parts),
+        };
+    }
+    let mut out = Vec::with_capacity(parts.len());
+    for part in parts {
+        match part {
+            Expr::Bool(b) if b == conjunction => {}
+            Expr::Bool(b) => return Expr::Bool(b),
+            Expr::And(inner) if conjunction => out.extend(inner),
+            Expr::Or(inner) if !conjunction => out.extend(inner),
+            other => out.push(other),
+        }
+    }
+    match out.len() {
+        0 => Expr::Bool(conjunction),
+        1 => out.pop().unwrap_or(Expr::Bool(conjunction)),
+        _ => build(out),
     }
 }
 
