@@ -390,10 +390,19 @@ fn junction(mut parts: Vec<Expr>, conjunction: bool) -> Expr {
         Expr::Or(_) => !conjunction,
         _ => false,
     };
-    let build = |parts: Vec<Expr>| if conjunction { Expr::And(parts) } else { Expr::Or(parts) };
+    let build = |parts: Vec<Expr>| {
+        if conjunction {
+            Expr::And(parts)
+        } else {
+            Expr::Or(parts)
+        }
+    };
 
     // Nothing to drop or merge (the usual case): keep the list as it is.
-    if !parts.iter().any(|p| matches!(p, Expr::Bool(_)) || same_kind(p)) {
+    if !parts
+        .iter()
+        .any(|p| matches!(p, Expr::Bool(_)) || same_kind(p))
+    {
         return match parts.len() {
             0 => Expr::Bool(conjunction),
             1 => parts.pop().unwrap_or(Expr::Bool(conjunction)),

@@ -271,7 +271,14 @@ impl Lowering<'_> {
             }
             Transform::PipeName => {
                 let (operand, ty) = single_operand(mapping)?;
-                lower_pipe_name(operand, ty, &predicate.test, self.source).map(Lowered::Expr)
+                let prefix = mapping
+                    .value_map
+                    .and_then(|map| mapping::value_map(map, "local"))
+                    .ok_or_else(|| {
+                        spec_shape_error(mapping, "value map with the 'local' pipe prefix")
+                    })?;
+                lower_pipe_name(operand, ty, prefix, &predicate.test, self.source)
+                    .map(Lowered::Expr)
             }
             Transform::HexNumber => {
                 let (operand, ty) = single_operand(mapping)?;
@@ -995,7 +1002,8 @@ fn lower_registry_path(
                 source.action_types,
             );
             Operand::Computed(format!(
-                "iff(ActionType in (\"RegistryKeyDeleted\", \"RegistryValueDeleted\", \"RegistryKeyRenamed\"), {previous}, {current})"
+                "iff(ActionType in ({}), {previous}, {current})",
+                registry_action_types(|kind| kind.starts_with("previous"))
             ))
         }
         None => Operand::Computed(current),
@@ -1018,17 +1026,31 @@ fn registry_joined(key: Column, value_name: Option<Column>, action_types: &[&str
         return key.name.to_owned();
     };
     let (k, v) = (key.name, value.name);
+    let kind_of =
+        |action: &str| mapping::value_map(ValueMap::RegistryActionKinds, action).unwrap_or("");
     let value_events =
-        !action_types.is_empty() && action_types.iter().all(|a| a.starts_with("RegistryValue"));
+        !action_types.is_empty() && action_types.iter().all(|a| kind_of(a).ends_with("value"));
     let key_events =
-        !action_types.is_empty() && action_types.iter().all(|a| a.starts_with("RegistryKey"));
+        !action_types.is_empty() && action_types.iter().all(|a| kind_of(a).ends_with("key"));
     if value_events {
         format!("strcat({k}, @\"\\\", iff(isempty({v}), \"(Default)\", {v}))")
     } else if key_events {
         format!("iff(isempty({v}), {k}, strcat({k}, @\"\\\", {v}))")
     } else {
-        format!("iff(isempty({v}), iff(ActionType startswith \"RegistryValue\", strcat({k}, @\"\\(Default)\"), {k}), strcat({k}, @\"\\\", {v}))")
+        let value_actions = registry_action_types(|kind| kind.ends_with("value"));
+        format!("iff(isempty({v}), iff(ActionType in ({value_actions}), strcat({k}, @\"\\(Default)\"), {k}), strcat({k}, @\"\\\", {v}))")
     }
+}
+
+/// Lists, as quoted KQL strings, the registry ActionTypes whose kind in the
+/// `registry_action_kinds` value map passes `wanted`.
+fn registry_action_types(wanted: impl Fn(&str) -> bool) -> String {
+    let names: Vec<String> = mapping::value_map_entries(ValueMap::RegistryActionKinds)
+        .iter()
+        .filter(|(_, kind)| wanted(kind))
+        .map(|(action, _)| super::ast::string_literal(action))
+        .collect();
+    names.join(", ")
 }
 
 /// Rewrites the hive at the start of the pattern with the field's ordered value map, such
@@ -1252,15 +1274,16 @@ fn lower_access_mask(name: &str, operand: Operand, test: &Test) -> Result<Expr, 
     }
 }
 
-/// Defender names local pipes `\Device\NamedPipe\name`, where Sysmon writes `\name`. A
-/// pattern anchored at its start gets the prefix; unanchored patterns compare as written.
+/// Defender names local pipes `<prefix>\name` (the prefix comes from the field's value
+/// map), where Sysmon writes `\name`. A pattern anchored at its start gets the prefix, and
+/// unanchored patterns compare as written.
 fn lower_pipe_name(
     operand: Operand,
     ty: KustoType,
+    prefix: &str,
     test: &Test,
     source: &Source,
 ) -> Result<Expr, ConvertError> {
-    const PREFIX: &str = "\\Device\\NamedPipe";
     match test {
         Test::Pattern { value, cased } => {
             let starts_anchored = matches!(value.parts.first(), Some(PatternPart::Literal(_)));
@@ -1272,9 +1295,9 @@ fn lower_pipe_name(
                     return text.to_owned();
                 }
                 if text.starts_with('\\') {
-                    format!("{PREFIX}{text}")
+                    format!("{prefix}{text}")
                 } else {
-                    format!("{PREFIX}\\{text}")
+                    format!("{prefix}\\{text}")
                 }
             });
             Ok(string_pattern(operand, &rewritten, *cased))
@@ -1283,7 +1306,11 @@ fn lower_pipe_name(
             let rewritten = match pattern.strip_prefix('^') {
                 Some(rest) => {
                     let rest = rest.strip_prefix("\\\\").unwrap_or(rest);
-                    format!("^\\\\Device\\\\NamedPipe\\\\{rest}")
+                    let mut rewritten = String::from("^");
+                    escape_regex(prefix, &mut rewritten);
+                    rewritten.push_str("\\\\");
+                    rewritten.push_str(rest);
+                    rewritten
                 }
                 None => pattern.clone(),
             };
