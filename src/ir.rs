@@ -2,7 +2,7 @@
 //!
 //! A rule's detection becomes one [`Expr`] per condition: a boolean tree over [`Predicate`]s.
 //! Every Sigma modifier has been applied by the time a predicate exists, so the back end never
-//! sees `contains`, `windash`, `base64offset`, `wide` or `all`: those became wildcard tokens,
+//! receives `contains`, `windash`, `base64offset`, `wide` or `all`: those became wildcard tokens,
 //! alternatives (`Or`) and conjunctions (`And`). What remains is what a query language must
 //! express itself: string patterns, regexes, numbers, networks, nulls and field references.
 
@@ -41,14 +41,14 @@ pub struct Predicate {
     /// The detection item (selection identifier) the predicate comes from, shared by the
     /// predicates of that item.
     pub item: Arc<str>,
-    /// Where the field key (or the keyword value) stands in the rule file.
+    /// The position of the field key (or the keyword value) in the rule file.
     pub position: Position,
     /// The modifiers as written, for messages (`["contains", "all"]`), shared by the
     /// predicates of one field key.
     pub modifiers: Arc<[String]>,
 }
 
-/// What a predicate checks.
+/// The check a predicate makes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Test {
     /// The field matches a pattern of literal text and wildcards. Case-insensitive unless

@@ -2,7 +2,7 @@
 //! queries (KQL).
 //!
 //! [`convert_file`] reads one rule file and returns one [`RuleOutput`] per rule: its
-//! queries and warnings, or an error that says why Defender cannot express it. The layers
+//! queries and warnings, or an error that explains why Defender cannot express it. The layers
 //! underneath are public for tools that need them: [`sigma`] parses rules into the
 //! [`ir`] expression, [`mapping`] is the Defender mapping compiled from `mapping.yaml`,
 //! and [`kql`] lowers and renders queries.

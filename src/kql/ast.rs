@@ -516,7 +516,7 @@ fn fold_or(parts: &[Expr]) -> Vec<Cow<'_, Expr>> {
     out
 }
 
-/// Where a test of an OR list stands while the list is folded.
+/// The state of a test of an OR list while the list is folded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FoldState {
     /// Not looked at yet.

@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::ir::Position;
 
-/// Why a rule could not be converted.
+/// The reason a rule could not be converted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ConvertErrorKind {

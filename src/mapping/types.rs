@@ -52,7 +52,7 @@ pub struct Column {
 pub enum Fidelity {
     /// The Defender data carries the same facts as the Windows event.
     Exact,
-    /// The query covers only part of what the rule means. The note tells users which part.
+    /// The query covers only part of what the rule means. The note names that part for users.
     Partial { note: &'static str },
 }
 
